@@ -1,0 +1,69 @@
+"""Loss laws. Each law is a final class in its own private module; see ``_base.py`` for the
+contract every law follows and the shared contract tests in ``tests/laws``.
+
+=================  ==============================  =============================================
+name               class                           reference
+=================  ==============================  =============================================
+``mpl``            :class:`MultiPowerLaw`          Luo et al., ICLR 2025 (arXiv 2503.12811)
+``momentum``       :class:`MomentumLaw`            Tissue, Wang & Wang 2024 (arXiv 2408.11029)
+``chinchilla``     :class:`Chinchilla`             Hoffmann et al. 2022; Besiroglu et al. 2024
+``cpt``            :class:`CPTLaw`                 Wang, Tissue et al., ICML 2025 (2505.07796)
+``dcpt``           :class:`DCPTLaw`                Que et al., NeurIPS 2024 (arXiv 2406.01375)
+``cmr``            :class:`CMR`                    Gu et al., EMNLP 2024 (arXiv 2407.17467)
+=================  ==============================  =============================================
+
+``from_spec({"name": ..., "options": {...}})`` rebuilds a law from the spec stored in a fit.
+"""
+
+import importlib
+from typing import Any
+
+from lawfit.laws._base import Law, LawInputs, ParamSpec
+
+# registry name -> (module, class); modules are imported on first use
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "mpl": ("lawfit.laws._mpl", "MultiPowerLaw"),
+    "momentum": ("lawfit.laws._momentum", "MomentumLaw"),
+    "chinchilla": ("lawfit.laws._chinchilla", "Chinchilla"),
+    "cpt": ("lawfit.laws._cpt", "CPTLaw"),
+    "dcpt": ("lawfit.laws._dcpt", "DCPTLaw"),
+    "cmr": ("lawfit.laws._cmr", "CMR"),
+}
+_CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
+
+__all__ = ["Law", "LawInputs", "ParamSpec", "from_spec", "get", "names", *sorted(_CLASSES)]
+
+
+def names() -> tuple[str, ...]:
+    """Registry names of the laws that are available in this installation."""
+    out = []
+    for name, (mod, _) in _REGISTRY.items():
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError:
+            continue
+        out.append(name)
+    return tuple(out)
+
+
+def get(name: str, **options: Any) -> Law:
+    """The law registered as ``name``, built with ``options``."""
+    try:
+        mod, cls = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown law {name!r}; available laws are {list(names())}") from None
+    return getattr(importlib.import_module(mod), cls)(**options)
+
+
+def from_spec(spec: dict[str, Any]) -> Law:
+    """Rebuild a law from ``{"name": ..., "options": {...}}`` (as stored in a fit)."""
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise ValueError(f"a law spec is a dict with 'name' and 'options', got {spec!r}")
+    return get(spec["name"], **dict(spec.get("options") or {}))
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLASSES:
+        mod, cls = _CLASSES[name]
+        return getattr(importlib.import_module(mod), cls)
+    raise AttributeError(f"module 'lawfit.laws' has no attribute {name!r}")
