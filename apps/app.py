@@ -1,0 +1,40 @@
+"""lawfit explorer: the entry point (``streamlit run apps/app.py`` or ``lawfit app``).
+
+This frame runs on every rerun, so it stays cheap: page config, session state, navigation and
+the sidebar summary. Pages live in ``app_pages/``; all numbers and figures come from ``lawfit``.
+"""
+
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+if str(_HERE) not in sys.path:  # pages import the small helpers next to this file
+    sys.path.insert(0, str(_HERE))
+
+import streamlit as st  # noqa: E402
+
+import _state  # noqa: E402
+
+st.set_page_config(page_title="lawfit explorer", page_icon=":material/show_chart:", layout="wide")
+_state.init_session()
+_state.ensure_default_data()
+
+PAGES = {
+    "Data": [
+        st.Page("app_pages/data.py", title="Data", icon=":material/table_chart:", default=True),
+        st.Page("app_pages/proxy.py", title="Proxy training", icon=":material/model_training:"),
+    ],
+    "Laws": [
+        st.Page("app_pages/fit.py", title="Fit", icon=":material/functions:"),
+        st.Page("app_pages/predict.py", title="Predict & compare", icon=":material/compare:"),
+        st.Page("app_pages/optimize.py", title="Optimize", icon=":material/tune:"),
+        st.Page("app_pages/cpt.py", title="CPT & mixtures", icon=":material/merge:"),
+    ],
+}
+nav = st.navigation(PAGES, position="sidebar")
+
+with st.sidebar:
+    runs = _state.all_runs()
+    st.caption(f"{len(runs)} runs loaded in this session · {len(st.session_state['fits'])} fits")
+
+nav.run()

@@ -1,0 +1,6 @@
+"""Placeholder page (filled in as the library piece lands)."""
+
+import streamlit as st
+
+st.title("proxy")
+st.info("Not available yet.")
