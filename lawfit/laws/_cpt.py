@@ -84,6 +84,15 @@ def _pt_warmup(run: Any, c: int) -> int:
     return 0
 
 
+def _as_steps(sel: Any, total: int | None) -> np.ndarray:
+    """Steps from an array, a ``range`` or a ``slice`` (a slice needs the run length)."""
+    if isinstance(sel, slice):
+        if total is None:
+            raise ValueError("a slice of steps needs a run with an LR array")
+        return np.arange(total, dtype=np.int64)[sel]
+    return np.atleast_1d(np.asarray(sel, dtype=np.int64))
+
+
 class CPTLaw(Law):
     """Wang et al.'s CPT law (Eq. 4) with its size, replay and released-model variants."""
 
@@ -263,15 +272,15 @@ class CPTLaw(Law):
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("S1_pt", "S2_pt", "S1_cpt", "S2_cpt", "N", "r_cpt")}
         ys, idx, st = [], [], []
         for i, run in enumerate(runs):
-            if predict and steps is not None:
-                s = np.asarray(steps if not isinstance(steps, dict) else steps[run.run_id], dtype=np.int64)
+            sel = steps.get(run.run_id) if isinstance(steps, dict) else steps
+            if predict and sel is not None:
+                s = _as_steps(sel, run.total_steps)
                 y = np.full(s.shape, np.nan)
             else:
                 obs = run.observed(metric)
                 s, y = obs.steps, obs.values
-                if steps is not None:
-                    lohi = steps[run.run_id] if isinstance(steps, dict) else steps
-                    keep = (s >= lohi[0]) & (s <= lohi[1])
+                if sel is not None:
+                    keep = np.isin(s, _as_steps(sel, int(s.max()) + 1 if s.size else 0))
                     s, y = s[keep], y[keep]
             s = np.atleast_1d(s).astype(np.int64)
             if exclude_warmup and run.lr is not None and not self.released and "S1_pt" not in run.meta:
