@@ -1,0 +1,137 @@
+"""Content-keyed caches around lawfit's fitting engine (no maths: every number is lawfit's).
+
+* Law objects are ``st.cache_resource`` singletons per (name, options): lawfit compiles its
+  jitted programs per law, so sharing the law shares the compiled functions across reruns and
+  sessions (laws are immutable).
+* Fits are ``st.cache_data`` keyed by the law, the options and the *content* of the runs; the
+  cached value is ``FitResult.to_dict()`` and ``lawfit.load_fit`` rebuilds a bit-identical result.
+* Predictions and evaluations are cached the same way, so interactions after the first fit
+  (switching runs, log axes, tabs) do not recompute anything.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import _state
+from lawfit.runs import RunSet
+
+#: Laws that fit per-step loss curves (the Fit page); the others need tables (CPT page).
+CURVE_LAWS = ("mpl", "momentum")
+
+
+@st.cache_resource(show_spinner=False)
+def law(name: str, options_json: str = "{}") -> Any:
+    """The law ``name`` built with JSON ``options`` (shared: laws are immutable)."""
+    import lawfit.laws
+
+    return lawfit.laws.get(name, **json.loads(options_json))
+
+
+def parse_options(text: str) -> dict[str, Any]:
+    """Law options typed by the user as a JSON object."""
+    text = (text or "").strip() or "{}"
+    try:
+        opts = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"law options must be a JSON object, e.g. {{\"lam\": 0.999}}; {e}") from None
+    if not isinstance(opts, dict):
+        raise ValueError(f"law options must be a JSON object, got {text!r}")
+    return opts
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fit(name: str, options_json: str, packed: list[dict[str, Any]], kwargs_json: str,
+         n_boot: int) -> dict[str, Any]:
+    import lawfit
+
+    runs = _state.unpack(packed)
+    result = lawfit.fit(law(name, options_json), runs, **json.loads(kwargs_json))
+    if n_boot > 0:
+        result = lawfit.bootstrap(result, runs, n=n_boot)
+    return result.to_dict()
+
+
+def fit(name: str, options: dict[str, Any], runs: RunSet, n_boot: int = 0, **kwargs: Any):
+    """``lawfit.fit`` (+ ``lawfit.bootstrap`` when ``n_boot``), cached by content."""
+    import lawfit
+
+    d = _fit(name, json.dumps(options, sort_keys=True), _state.pack(runs),
+             json.dumps(kwargs, sort_keys=True), int(n_boot))
+    return lawfit.load_fit(d)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _predict(fit_dict: dict[str, Any], packed: list[dict[str, Any]], band: float | None):
+    import lawfit
+
+    result = lawfit.load_fit(fit_dict)
+    runs = _state.unpack(packed)
+    out = {}
+    for r in runs:
+        steps = r.observed(result.metric).steps
+        p = result.predict(r, steps, band=band)
+        if band is None:
+            out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(p)}
+        else:
+            c, lo, hi = p
+            out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(c),
+                             "lower": np.asarray(lo), "upper": np.asarray(hi)}
+    return out
+
+
+def predict_observed(result: Any, runs: RunSet, band: float | None = None) -> dict[str, Any]:
+    """Predictions of ``result`` at every observed step of each run (with a band when the fit
+    has bootstrap draws), cached by content."""
+    if band is not None and not result.draws:
+        band = None
+    usable = RunSet(r for r in runs if result.metric in r.metrics and r.lr is not None)
+    return _predict(result.to_dict(), _state.pack(usable), band)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _evaluate(fit_dict: dict[str, Any], packed: list[dict[str, Any]]) -> dict[str, Any]:
+    import lawfit
+
+    return lawfit.evaluate(lawfit.load_fit(fit_dict), _state.unpack(packed))
+
+
+def evaluate(result: Any, runs: RunSet) -> dict[str, Any]:
+    """``lawfit.evaluate`` cached by content."""
+    return _evaluate(result.to_dict(), _state.pack(runs))
+
+
+def parameter_rows(result: Any) -> list[dict[str, Any]]:
+    """The parameter table of a fit as rows of values lawfit computed (bootstrap intervals are
+    in ``result.report()``)."""
+    rows = []
+    for n in result.law.param_names:
+        row = {"parameter": n, "value": result.params[n],
+               "stderr": (result.stderr or {}).get(n, float("nan")),
+               "fixed": n in result.fixed, "at bound": n in result.at_bounds}
+        lo, hi = result.bounds.get(n, (float("-inf"), float("inf")))
+        row["bounds"] = f"[{lo:g}, {hi:g}]"
+        rows.append(row)
+    return rows
+
+
+def remember(name: str, result: Any) -> None:
+    """Keep a fit in this session (as its JSON dict)."""
+    _state.init_session()
+    st.session_state["fits"][name] = result.to_dict()
+    st.session_state["fit_result"] = name
+
+
+def session_fits() -> dict[str, Any]:
+    _state.init_session()
+    return st.session_state["fits"]
+
+
+def get_fit(name: str):
+    import lawfit
+
+    return lawfit.load_fit(session_fits()[name])
