@@ -1,0 +1,23 @@
+"""The ONE fitting engine: multi-start L-BFGS for every law, results, uncertainty and metrics.
+
+* :func:`fit` -- fit a law to runs (summed Huber on log residuals, LAWS.md section 1).
+* :class:`FitResult` -- immutable result: params, stderr/covariance, starts, report, predict.
+* :func:`bootstrap` -- resampling uncertainty, one vmapped program over resampling weights.
+* :func:`evaluate` -- R², MAE, RMSE, PredE, WorstE per run and mean (LAWS.md section 10).
+* :func:`load_fit` -- rebuild a FitResult from ``to_dict()`` / JSON.
+* :func:`fit_many` -- many independent data sets as one vmapped (and sharded) program.
+"""
+
+from lawfit.fitting._fit import FitError, fit
+from lawfit.fitting._metrics import curve_metrics, evaluate
+from lawfit.fitting._result import FitResult, StartOutcomes, load_fit
+
+__all__ = [
+    "FitError",
+    "FitResult",
+    "StartOutcomes",
+    "curve_metrics",
+    "evaluate",
+    "fit",
+    "load_fit",
+]

@@ -1,0 +1,156 @@
+"""Multi-start L-BFGS: every start solved in ONE compiled, vmapped program.
+
+The solver is ``optax.lbfgs`` (zoom line search) run for at most ``max_iter`` iterations in a
+``lax.while_loop`` on the unconstrained parameters (see :mod:`._transforms`). Each start returns
+a status code inside jit (optimistix-style ``RESULTS``):
+
+* ``CONVERGED`` (0): ``‖∇f‖_∞ <= gtol`` or the relative decrease of ``f`` stayed below ``ftol``
+  for ``patience`` consecutive iterations (scipy's ``ftol`` criterion);
+* ``MAX_ITER`` (1): the iteration budget ran out first;
+* ``NONFINITE`` (2): the objective or the parameters became NaN/inf (the start is discarded).
+
+Compiled programs are cached per (law trace key, static configuration); bounds, fixed values,
+data and starting points are traced, so refitting with other data or bounds does not recompile.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import optax.tree_utils as otu
+
+from lawfit.fitting._objective import weighted_terms
+from lawfit.fitting._transforms import to_natural
+
+__all__ = ["CONVERGED", "MAX_ITER", "NONFINITE", "STATUS_NAMES", "Config", "program", "law_key"]
+
+CONVERGED, MAX_ITER, NONFINITE = 0, 1, 2
+STATUS_NAMES = ("converged", "max_iterations", "nonfinite")
+
+
+class Config(NamedTuple):
+    """Static (hashable) part of a fit: what changes the compiled program."""
+
+    names: tuple[str, ...]  # all parameter names, law order
+    free: tuple[str, ...]  # free parameter names
+    kinds: tuple[int, ...]  # transform kind per free parameter
+    loss: str
+    max_iter: int
+    memory: int = 10
+    patience: int = 5
+
+
+def law_key(law: Any) -> Any:
+    """Laws with equal keys share compiled programs (``Law.trace_key`` when defined)."""
+    fn = getattr(law, "trace_key", None)
+    return fn() if fn is not None else law
+
+
+def build_params(z, fixed_vals, lo, hi, cfg: Config):
+    """``{name: scalar}`` natural parameters from free unconstrained ``z`` and fixed values."""
+    nat = to_natural(z, jnp.asarray(cfg.kinds, dtype=jnp.int32), lo, hi)
+    out, fi, gi = {}, 0, 0
+    free = set(cfg.free)
+    for n in cfg.names:
+        if n in free:
+            out[n] = nat[fi]
+            fi += 1
+        else:
+            out[n] = fixed_vals[gi]
+            gi += 1
+    return out
+
+
+def make_objective(law: Any, cfg: Config):
+    def objective(z, fixed_vals, lo, hi, x, y, w, delta):
+        params = build_params(z, fixed_vals, lo, hi, cfg)
+        pred = law.predict(params, x)
+        return jnp.sum(weighted_terms(pred, y, w, cfg.loss, delta))
+
+    return objective
+
+
+def _solve_one(objective, z0, args, gtol, ftol, cfg: Config):
+    fun = lambda z: objective(z, *args)  # noqa: E731
+    opt = optax.lbfgs(
+        memory_size=cfg.memory,
+        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=40, initial_guess_strategy="one"),
+    )
+    vg = optax.value_and_grad_from_state(fun)
+    f0, g0 = jax.value_and_grad(fun)(z0)
+
+    def step(carry):
+        z, state, it, f_prev, stall, _, _ = carry
+        value, grad = vg(z, state=state)
+        updates, state = opt.update(grad, state, z, value=value, grad=grad, value_fn=fun)
+        z_new = optax.apply_updates(z, updates)
+        f_new = otu.tree_get(state, "value")
+        g_new = otu.tree_get(state, "grad")
+        small = (f_prev - f_new) <= ftol * jnp.maximum(jnp.abs(f_new), 1e-300)
+        stall = jnp.where(small, stall + 1, 0)
+        return z_new, state, it + 1, f_new, stall, f_new, jnp.max(jnp.abs(g_new))
+
+    def cont(carry):
+        z, _, it, _, stall, f, gmax = carry
+        finite = jnp.isfinite(f) & jnp.all(jnp.isfinite(z))
+        done = (gmax <= gtol) | (stall >= cfg.patience)
+        return (it < cfg.max_iter) & finite & ~done
+
+    init = (z0, opt.init(z0), jnp.asarray(0), f0, jnp.asarray(0), f0, jnp.max(jnp.abs(g0)))
+    z, state, it, _, stall, f, gmax = jax.lax.while_loop(cont, step, init)
+    # the state's value/grad belong to the last accepted z
+    f_final = fun(z)
+    finite = jnp.isfinite(f_final) & jnp.all(jnp.isfinite(z))
+    conv = (gmax <= gtol) | (stall >= cfg.patience)
+    status = jnp.where(~finite, NONFINITE, jnp.where(conv, CONVERGED, MAX_ITER))
+    return z, f_final, gmax, it, status
+
+
+@functools.lru_cache(maxsize=64)
+def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: bool):
+    law = law_holder.law
+    objective = make_objective(law, cfg)
+
+    def solve_starts(z0, fixed_vals, lo, hi, x, y, w, delta, gtol, ftol):
+        args = (fixed_vals, lo, hi, x, y, w, delta)
+        one = lambda z: _solve_one(objective, z, args, gtol, ftol, cfg)  # noqa: E731
+        return jax.vmap(one)(z0)
+
+    if batched:  # leading dataset axis on z0, fixed, lo, hi, x, y, w
+        solve = jax.vmap(solve_starts, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None))
+    else:
+        solve = solve_starts
+    return jax.jit(solve)
+
+
+class _Holder:
+    """Carries a law into the cache without making it part of the key."""
+
+    def __init__(self, law: Any, key: Any) -> None:
+        self.law, self.key = law, key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Holder) and other.key == self.key
+
+
+def program(law: Any, cfg: Config, *, batched: bool = False):
+    """The compiled multi-start solver for ``law`` and ``cfg``.
+
+    Signature of the returned function: ``(z0[K,F], fixed[G], lo[F], hi[F], x, y[P], w[P], delta,
+    gtol, ftol) -> (z[K,F], f[K], gmax[K], iterations[K], status[K])`` (with a leading dataset axis
+    on everything but the tolerances when ``batched``).
+    """
+    key = law_key(law)
+    return _program(key, cfg, _Holder(law, key), batched)
+
+
+def as_numpy(tree):
+    return jax.tree_util.tree_map(np.asarray, tree)
