@@ -195,3 +195,25 @@ def from_spec(spec: Mapping[str, Any]) -> Schedule:
 
 def _load_all() -> None:
     import lawfit.schedules  # noqa: F401  (importing the package registers every family)
+
+
+def nominal_total_steps(spec: Mapping[str, Any]) -> int | None:
+    """The run length a spec describes (``total_steps``, sum of periods or stages, the end of an
+    infinite schedule's anneal, the last boundary of a join plus its last phase), or ``None``."""
+    fam = _FAMILY_ALIASES.get(spec.get("family", ""), spec.get("family"))
+    if isinstance(spec.get("total_steps"), int):
+        return spec["total_steps"]
+    if fam == "wsd_s":
+        return sum(spec["period_steps"])
+    if fam == "rewarm":
+        return sum(spec["stage_steps"])
+    if fam == "infinite":
+        keys = ("warmup_steps", "cooldown_steps", "constant_steps", "anneal_steps")
+        return sum(int(spec.get(k) or 0) for k in keys) or None
+    if fam == "tabulated":
+        return int(max(spec["steps"])) + 1
+    if fam == "join":
+        last = nominal_total_steps(spec["schedules"][-1])
+        b = spec["boundaries"][-1] if spec["boundaries"] else 0
+        return b + last if last is not None else None
+    return None

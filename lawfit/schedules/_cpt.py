@@ -67,9 +67,7 @@ def rewarm(
     else:
         ws = [C.int_at_least("warmup_steps", warmup_steps, 0)] * n
     lowest = min(peaks)
-    end = C.end(lowest, end_value, None if end_ratio is None else end_ratio)
-    if end_ratio is not None:
-        end = C.real("end_ratio", end_ratio, low=0.0, high=1.0) * lowest
+    end = C.end(lowest, end_value, end_ratio)  # a ratio is of the lowest stage peak
     fns = []
     for i, (L, W, pk) in enumerate(zip(lengths, ws, peaks, strict=True)):
         if W >= L:
