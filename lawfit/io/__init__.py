@@ -1,0 +1,134 @@
+'''Import training logs into a :class:`~lawfit.runs.RunSet`, and write the canonical run table.
+
+``read(path_or_paths, format=None, **options) -> RunSet`` detects the format of each path;
+``write(runset, path)`` writes the canonical table as CSV or Parquet, atomically and losslessly.
+
+The canonical table
+-------------------
+Long format, one row per observation (``runset.to_frame()`` gives the same table in memory):
+
+=========  =======  ============================================================================
+column     dtype    meaning
+=========  =======  ============================================================================
+run_id     string   the run
+step       int64    0-based optimizer step (empty on the ``__run__`` row)
+metric     string   metric name (``loss``, ``val_loss``, anything logged), or one of two
+                    reserved names: ``lr`` rows hold the run's *full per-step LR array*, one row
+                    per step ``0 .. T-1`` (value = LR); ``__run__`` is the run's metadata row
+value      float64  the observed value (NaN / inf kept as logged)
+lr         float64  the run's per-step LR at that step (NaN if unknown or past the LR array)
+meta       string   on ``__run__`` rows only: JSON ``{"meta": {...}, "lr_source": "...",
+                    "total_steps": T | null, "lawfit_table": 1}``; empty elsewhere
+=========  =======  ============================================================================
+
+Run-level metadata lives in ``meta``: model size ``N``, ``tokens_per_step``, ``warmup_steps``,
+``peak_lr``, ``schedule`` (spec dict), ``mixture_ratio``, ``phase``, ``source``, ``step_unit``
+(original x unit), plus any JSON-able key. Importers also record their choices there: ``aliases``
+(``{canonical: logged key}``), ``duplicates`` (policy and merged counts), ``lr_interpolation``,
+``lr_logged_points``, ``lr_extrapolated``, ``possibly_downsampled`` (W&B panel exports).
+``lr_source`` says where the LR array came from: ``"logged"`` (every step logged),
+``"tabulated:linear"`` / ``"tabulated:previous"`` (rebuilt from sparse points), ``"spec"`` (a
+schedule spec), ``"array"`` (given in memory), ``"none"`` (unknown; ``lr`` is None).
+
+Round trip: ``read(write(rs, "runs.parquet"))`` and ``.csv`` reproduce every run exactly: step
+arrays, float64 values bit for bit (CSV floats use shortest round-trip text; ``nan``, ``inf``,
+``-inf``, ``-0.0`` are written as such), the LR array, ``lr_source`` and metadata (JSON: tuples
+come back as lists, NaN payload bits are not kept). Writing goes to a temporary file renamed
+over the target, so a crash never leaves a half-written table. Reading never modifies a source.
+
+Formats (``format=``; detected from the path when omitted)
+----------------------------------------------------------
+* ``csv`` / ``parquet`` / ``jsonl``: canonical tables, long tables (``run_id|run``, ``step``,
+  ``metric``, ``value`` [, ``lr``]) and wide tables (a step column and one column per metric, e.g.
+  the Multi-Power-Law files ``step,lr,loss``; one run per file named after it, or grouped by a
+  ``run_id`` / ``run`` column). A folder of such files is read file by file.
+* ``wandb-csv``: a W&B panel export (``<run> - <metric>`` headers; ``__MIN``/``__MAX`` dropped).
+* ``wandb-api``: paths are ``entity/project/run_id``; full history per key (``lawfit[wandb]``).
+* ``tensorboard``: ``events.out.tfevents.*`` files or log dirs, every scalar
+  (``lawfit[tensorboard]``).
+* ``hf-trainer``: ``trainer_state.json`` (or a checkpoint dir holding one).
+* ``mlflow``: an ``mlruns`` file store (no mlflow needed); ``mlflow-client``: run ids via
+  ``MlflowClient`` (``lawfit[mlflow]``).
+* ``proxy``: a ``lawfit.proxy`` run directory (``meta.json`` + ``log.jsonl``) or a folder of them.
+* ``megatron``, ``nanotron``, ``torchtitan``, ``nanogpt``: stdout logs (regex, last resort).
+* ``.pkl`` / ``.pickle`` / ``.pt`` / ``.npy``...: refused (:class:`UnsafeFormatError`); convert to
+  Parquet or CSV where you trust the file.
+
+Options of :func:`read`
+-----------------------
+* ``aliases``: ``{canonical: [keys]}`` extra metric aliases (priority over the built-in table,
+  :data:`DEFAULT_ALIASES`), or ``False`` to keep logged names.
+* ``duplicates``: ``"error"`` (default) | ``"last"`` | ``"first"`` | ``"mean"`` for repeated
+  steps of resumed runs (recorded in ``meta["duplicates"]``).
+* ``schedule``: a schedule spec dict (or ``f(run_id) -> spec``) giving the exact per-step LR;
+  logged LR points are checked against it (``check_schedule=False`` to skip).
+* ``lr_interpolation``: ``"linear"`` (default) | ``"previous"`` for sparse LR logs;
+  ``lr_extrapolate``: ``"error"`` (default) | ``"hold"`` before the first / after the last logged LR.
+* ``require_lr``: True (default) raises :class:`MissingLRError` for a run without LR; False gives
+  ``lr=None``.
+* ``total_steps`` (int or ``f(run_id)``), ``meta`` (dict or ``f(run_id)``, merged into run meta),
+  ``step_unit`` (``"step"`` | ``"samples"`` | ``"tokens"`` with ``samples_per_step`` /
+  ``tokens_per_step``: x values converted to optimizer steps, unit recorded).
+* reader options: ``run_id`` (one-run files), ``delimiter``, ``encoding`` (default UTF-8),
+  ``run_column``, ``step_column``, ``ignore_columns``, ``metrics`` (W&B header split),
+  ``allow_partial_last_line`` (JSONL being written), ``keys`` / ``api`` (W&B, MLflow client),
+  ``tracking_uri``.
+
+Errors
+------
+Every problem with an input raises :class:`ImportError` (a :class:`ValueError`; it shadows the
+builtin name inside this package only) or one of its documented subclasses, naming the file, the
+line (or record) and column where known, the problem and the fix: :class:`ParseError`,
+:class:`UnsupportedFormatError`, :class:`UnsafeFormatError`, :class:`MissingLRError`,
+:class:`DuplicateStepError`, :class:`MissingExtraError` (also a builtin ``ImportError``).
+
+Example:
+    >>> import numpy as np, tempfile, os
+    >>> from lawfit.runs import Run, RunSet
+    >>> from lawfit import io
+    >>> rs = RunSet([Run("a", lr=np.full(4, 1e-3), metrics={"loss": ([1, 3], [3.5, 3.25])},
+    ...                  meta={"N": 10**8})])
+    >>> path = os.path.join(tempfile.mkdtemp(), "runs.csv")
+    >>> back = io.read(io.write(rs, path))
+    >>> back["a"].lr.tolist(), back["a"].observed("loss").values.tolist(), back["a"].meta["N"]
+    ([0.001, 0.001, 0.001, 0.001], [3.5, 3.25], 100000000)
+'''
+
+from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
+from lawfit.io._errors import (
+    DuplicateStepError,
+    ImportError,  # noqa: A004 - documented: lawfit.io.ImportError subclasses ValueError
+    MissingExtraError,
+    MissingLRError,
+    ParseError,
+    UnsafeFormatError,
+    UnsupportedFormatError,
+)
+from lawfit.io._lr import lr_from_schedule, rebuild_lr
+from lawfit.io._read import FORMATS, detect_format, read, write
+from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated
+from lawfit.io._table import COLUMNS, frame_to_runset, runset_to_frame
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_ALIASES",
+    "DUPLICATE_POLICIES",
+    "FORMATS",
+    "DuplicateStepError",
+    "ImportError",
+    "MissingExtraError",
+    "MissingLRError",
+    "ParseError",
+    "UnsafeFormatError",
+    "UnsupportedFormatError",
+    "detect_format",
+    "frame_to_runset",
+    "join_branch",
+    "lr_from_schedule",
+    "merge_repeated",
+    "read",
+    "rebuild_lr",
+    "resolve_aliases",
+    "runset_to_frame",
+    "write",
+]

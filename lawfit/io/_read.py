@@ -1,0 +1,470 @@
+"""``lawfit.io.read`` / ``lawfit.io.write``: format detection, dispatch, atomic lossless writing."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from lawfit.io import _csvlike as _csv, _hf, _mlflow, _tensorboard, _textlogs, _wandb
+from lawfit.io._build import BuildOptions, RawRun, build_run
+from lawfit.io._errors import (
+    ImportError,
+    ParseError,
+    UnsafeFormatError,
+    UnsupportedFormatError,
+)
+from lawfit.io._table import frame_to_runset, table_columns
+from lawfit.runs import Run, RunSet
+
+__all__ = ["FORMATS", "read", "write", "detect_format"]
+
+FORMATS = (
+    "canonical",
+    "csv",
+    "parquet",
+    "jsonl",
+    "wandb-csv",
+    "wandb-api",
+    "tensorboard",
+    "hf-trainer",
+    "mlflow",
+    "mlflow-client",
+    "proxy",
+    *_textlogs.TEXT_FORMATS,
+)
+_UNSAFE = {
+    ".pkl": "pickle",
+    ".pickle": "pickle",
+    ".joblib": "joblib pickle",
+    ".pt": "PyTorch pickle",
+    ".pth": "PyTorch pickle",
+    ".ckpt": "checkpoint (pickle)",
+    ".npy": "NumPy (may hold pickled objects)",
+    ".npz": "NumPy (may hold pickled objects)",
+    ".dill": "dill pickle",
+    ".cloudpickle": "cloudpickle",
+}
+_TEXT_SUFFIXES = (".log", ".txt", ".out", ".err", ".stdout")
+_BUILD_KEYS = set(BuildOptions.__dataclass_fields__)
+
+
+def _refuse_unsafe(p: Path) -> None:
+    suffix = p.suffix.lower()
+    if suffix in _UNSAFE:
+        raise UnsafeFormatError(
+            f"refusing to load a {_UNSAFE[suffix]} file: unpickling can run arbitrary code",
+            path=p,
+            hint="convert it where you trust it, e.g. pandas.read_pickle(path).to_parquet("
+            "'runs.parquet') or .to_csv('runs.csv'), then read that file",
+        )
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """The format :func:`read` would use for ``path`` (a file or a directory)."""
+    p = Path(path)
+    _refuse_unsafe(p)
+    if not p.exists():
+        raise UnsupportedFormatError("no such file or directory", path=p)
+    if p.is_dir():
+        if (p / "meta.json").is_file() and (p / "log.jsonl").is_file():
+            return "proxy"
+        subs = [d for d in sorted(p.iterdir()) if d.is_dir()]
+        if subs and all((d / "meta.json").is_file() and (d / "log.jsonl").is_file() for d in subs):
+            return "proxy"
+        if _mlflow.find_mlflow_runs(p) and p.name != "metrics":
+            return "mlflow"
+        if any(f.is_file() for f in p.rglob("*tfevents*")):
+            return "tensorboard"
+        if (p / "trainer_state.json").is_file():
+            return "hf-trainer"
+        raise UnsupportedFormatError(
+            "cannot tell the log format of this directory (no meta.json+log.jsonl, mlruns, "
+            "tfevents or trainer_state.json)",
+            path=p,
+            hint="pass the files themselves, or format=...",
+        )
+    name = p.name.lower()
+    if "tfevents" in name:
+        return "tensorboard"
+    if name == "trainer_state.json":
+        return "hf-trainer"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".json"):
+        return "hf-trainer"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"  # canonical / long / wide / wandb-csv decided from the header
+    if name.endswith(_TEXT_SUFFIXES):
+        return "textlog"
+    raise UnsupportedFormatError(
+        f"unknown file type {p.suffix or p.name!r}",
+        path=p,
+        hint=f"pass format= one of {FORMATS}",
+    )
+
+
+def _expand(paths: Any) -> list[Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    if isinstance(paths, Iterable):
+        out = [Path(p) for p in paths]
+        if not out:
+            raise ValueError("read() needs at least one path")
+        return out
+    raise TypeError(f"paths must be a path or a list of paths, got {type(paths).__name__}")
+
+
+def _folder_files(p: Path) -> list[Path]:
+    """A plain folder of tabular files (e.g. one MPL-style CSV per run)."""
+    files = sorted(
+        f for f in p.rglob("*")
+        if f.is_file() and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl")
+    )
+    return files
+
+
+def read(
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    format: str | None = None,  # noqa: A002 - the documented keyword
+    **options: Any,
+) -> RunSet:
+    """Read training logs into a :class:`~lawfit.runs.RunSet`. See :mod:`lawfit.io`."""
+    if format is not None and format not in FORMATS and format != "textlog":
+        raise ValueError(f"format must be None (detect) or one of {FORMATS}, got {format!r}")
+    build = {k: options.pop(k) for k in list(options) if k in _BUILD_KEYS}
+    opts = BuildOptions(**build)
+    reader = _ReaderOptions.take(options)
+    if options:
+        raise TypeError(f"read() got unexpected options {sorted(options)}")
+    if format == "wandb-api":
+        raws = _wandb.read_wandb_api(
+            [str(x) for x in ([paths] if isinstance(paths, str) else paths)],
+            keys=reader.keys,
+            api=reader.api,
+        )
+        return _finish(raws, opts, [])
+    if format == "mlflow-client":
+        raws = _mlflow.read_mlflow_client(
+            [str(x) for x in ([paths] if isinstance(paths, str) else paths)],
+            client=reader.api,
+            tracking_uri=reader.tracking_uri,
+        )
+        return _finish(raws, opts, [])
+    exact: list[Run] = []
+    raws: list[RawRun] = []
+    for p in _expand(paths):
+        _refuse_unsafe(p)
+        fmt = format or _detect_or_folder(p)
+        if fmt == "folder":
+            files = _folder_files(p)
+            if not files:
+                raise UnsupportedFormatError(
+                    "the directory holds no log files", path=p, hint="pass files or format=..."
+                )
+            for f in files:
+                _read_one(f, None, reader, opts, exact, raws)
+        else:
+            _read_one(p, fmt, reader, opts, exact, raws)
+    return _finish(raws, opts, exact)
+
+
+def _detect_or_folder(p: Path) -> str:
+    try:
+        return detect_format(p)
+    except UnsupportedFormatError:
+        if p.is_dir() and _folder_files(p):
+            return "folder"
+        raise
+
+
+def _finish(raws: list[RawRun], opts: BuildOptions, exact: list[Run]) -> RunSet:
+    _dedupe_ids(raws, exact)
+    for r in raws:
+        r.meta.pop("run_id_from", None)
+    runs = exact + [build_run(r, opts) for r in raws]
+    ids = [r.run_id for r in runs]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup is not None:
+        sources = [r.meta.get("source") for r in runs if r.run_id == dup]
+        raise ImportError(
+            f"run id {dup!r} comes from several inputs {sources}",
+            hint="read them separately, or give distinct run_id=...",
+        )
+    return RunSet(runs)
+
+
+def _dedupe_ids(raws: list[RawRun], exact: list[Run]) -> None:
+    """Runs named after files with the same stem in different folders get path-qualified ids."""
+    ids = [r.run_id for r in raws]
+    clash = {i for i in ids if ids.count(i) > 1}
+    if not clash:
+        return
+    paths = [Path(r.path) for r in raws if r.run_id in clash and r.path]
+    try:
+        base = Path(os.path.commonpath([str(x) for x in paths]))
+    except ValueError:
+        return
+    for r in raws:
+        if r.run_id in clash and r.path and r.meta.get("run_id_from") == "file":
+            rel = Path(r.path).relative_to(base) if Path(r.path) != base else Path(r.path)
+            r.run_id = rel.with_suffix("").as_posix()
+
+
+class _ReaderOptions:
+    __slots__ = (
+        "run_id", "delimiter", "encoding", "run_column", "step_column", "ignore_columns",
+        "metrics", "keys", "api", "tracking_uri", "allow_partial_last_line",
+    )
+
+    @classmethod
+    def take(cls, options: dict) -> _ReaderOptions:
+        self = cls()
+        self.run_id = options.pop("run_id", None)
+        self.delimiter = options.pop("delimiter", None)
+        self.encoding = options.pop("encoding", "utf-8")
+        self.run_column = options.pop("run_column", None)
+        self.step_column = options.pop("step_column", None)
+        self.ignore_columns = tuple(options.pop("ignore_columns", ()))
+        self.metrics = options.pop("metrics", None)
+        self.keys = options.pop("keys", None)
+        self.api = options.pop("api", None)
+        self.tracking_uri = options.pop("tracking_uri", None)
+        self.allow_partial_last_line = bool(options.pop("allow_partial_last_line", False))
+        return self
+
+
+def _read_one(p: Path, fmt: str | None, ro: _ReaderOptions, opts: BuildOptions,
+              exact: list[Run], raws: list[RawRun]) -> None:
+    fmt = fmt or detect_format(p)
+    if fmt == "proxy":
+        _read_proxy(p, ro, opts, exact, raws)
+    elif fmt == "tensorboard":
+        root = p
+        for d in _tensorboard.find_event_dirs(p):
+            raws.append(_tensorboard.read_event_dir(d, root if root.is_dir() else d.parent))
+    elif fmt == "mlflow":
+        runs = _mlflow.find_mlflow_runs(p)
+        if not runs:
+            raise UnsupportedFormatError("no MLflow runs (…/<run>/metrics) found", path=p)
+        raws.extend(_mlflow.read_mlflow_run_dir(r) for r in runs)
+    elif fmt == "hf-trainer":
+        f = p / "trainer_state.json" if p.is_dir() else p
+        text = _csv.decode(_csv.load_bytes(f), ro.encoding, f).decode("utf-8")
+        obj = _json_load(text, f)
+        if not _hf.looks_like_trainer_state(obj):
+            raise ParseError(
+                "not a trainer_state.json (no 'log_history' list)", path=f, line=1,
+                hint="pass format=... for other JSON logs",
+            )
+        rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)
+        raws.append(_hf.trainer_state_to_raw(obj, text, f, rid))
+    elif fmt in ("textlog", *_textlogs.TEXT_FORMATS):
+        text = _csv.decode(_csv.load_bytes(p), ro.encoding, p).decode("utf-8")
+        tf = fmt if fmt != "textlog" else _textlogs.detect_text_format(text)
+        if tf is None:
+            raise UnsupportedFormatError(
+                "no Megatron, nanotron, torchtitan or nanoGPT log lines found",
+                path=p,
+                hint=f"pass format= one of {_textlogs.TEXT_FORMATS}",
+            )
+        raw = _textlogs.read_text_log(text, p, tf, ro.run_id or p.stem)
+        raws.append(raw)
+    elif fmt == "parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(p)
+        except (pa.ArrowException, OSError) as e:
+            raise ParseError(f"not a readable Parquet file ({str(e)[:120]})", path=p) from None
+        _tabular(table, p, ro, opts, exact, raws, lines=lambda i: i + 1, data=None)
+    elif fmt == "jsonl":
+        data = _csv.decode(_csv.load_bytes(p), ro.encoding, p)
+        records, numbers, dropped = _csv.read_jsonl_records(
+            data, p, allow_partial_last_line=ro.allow_partial_last_line
+        )
+        table, lines = _csv.jsonl_to_table(records, numbers, p)
+        before = len(raws)
+        _tabular(table, p, ro, opts, exact, raws, lines=lines, data=None, line_array=numbers)
+        if dropped:
+            for r in raws[before:]:
+                r.meta["partial_last_line_dropped"] = True
+    elif fmt in ("csv", "canonical", "wandb-csv"):
+        data = _csv.decode(_csv.load_bytes(p), ro.encoding, p)
+        delim = ro.delimiter or _csv.sniff_delimiter(data)
+        head = _csv.read_csv_bytes(data.split(b"\n", 1)[0] + b"\n", p, delimiter=delim)
+
+        def lines(i: int, _data=data, _d=delim) -> int:
+            return _csv.row_lines(_data, _d, [i]).get(i, i + 2)
+
+        if fmt == "wandb-csv" or (fmt == "csv" and _wandb.is_wandb_header(head.column_names)):
+            raws.extend(_wandb.wandb_csv_to_raw(data, p, lines=lines, metrics=ro.metrics))
+            return
+        table = _csv.read_csv_bytes(data, p, delimiter=delim)
+        _tabular(table, p, ro, opts, exact, raws, lines=lines, data=data)
+    else:  # pragma: no cover - FORMATS is checked above
+        raise UnsupportedFormatError(f"format {fmt!r} cannot be read from a file", path=p)
+
+
+def _json_load(text: str, f: Path) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ParseError(f"invalid JSON: {e.msg}", path=f, line=e.lineno, column=e.colno) from None
+    except (ValueError, RecursionError) as e:
+        raise ParseError(f"invalid JSON: {str(e)[:80]}", path=f, line=1) from None
+
+
+def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, line_array=None):
+    cols = table.column_names
+    low = {str(c).strip().lower(): c for c in cols}
+    if table.num_rows == 0:
+        raise ParseError("no data rows after the header", path=p, line=2)
+    if "metric" in low and "value" in low:
+        frame = table.to_pandas()
+        frame = frame.rename(columns={low[k]: k for k in ("metric", "value", "step", "lr", "meta",
+                                                            "run_id", "run") if k in low})
+        if line_array is not None:
+            offset = line_array
+        elif data is not None:
+            offset = _all_lines(data, ro.delimiter or _csv.sniff_delimiter(data), len(frame))
+        else:
+            offset = 1
+        if "run_id" not in frame.columns and "run" not in frame.columns:
+            frame["run_id"] = ro.run_id or p.stem
+        is_canonical = "meta" in frame.columns and (frame["metric"] == "__run__").any()
+        if is_canonical:
+            exact.extend(frame_to_runset(frame, path=str(p), line_offset=offset))
+        else:
+            raws.extend(_long_raws(frame, p, offset))
+        return
+    found = _csv.table_to_raw(
+        table, p, lines=lines, run_column=ro.run_column, step_column=ro.step_column,
+        ignore_columns=ro.ignore_columns, run_id=ro.run_id,
+    )
+    for r in found:
+        if _csv.find_column(cols, _csv.RUN_KEYS, ro.run_column) is None and ro.run_id is None:
+            r.meta["run_id_from"] = "file"
+    raws.extend(found)
+
+
+def _all_lines(data: bytes, delim: str, n: int):
+    """Line number of every data row (fast path: no blank lines and no quoted newlines)."""
+    total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if total_lines == n + 1 and b'"' not in data:
+        return 2
+    m = _csv.row_lines(data, delim, range(n))
+    return np.asarray([m.get(i, i + 2) for i in range(n)], dtype=np.int64)
+
+
+def _long_raws(frame: pd.DataFrame, p: Path, offset) -> list[RawRun]:
+    """Generic long table -> RawRuns (rules applied later by build_run)."""
+    from lawfit.io._table import _generic_raws
+
+    return _generic_raws(frame, path=str(p), line_offset=offset)
+
+
+def _read_proxy(p: Path, ro, opts, exact, raws) -> None:
+    dirs = [p] if (p / "meta.json").is_file() else [
+        d for d in sorted(p.iterdir()) if d.is_dir() and (d / "meta.json").is_file()
+    ]
+    try:
+        from lawfit.proxy import read_run_dir  # the proxy package's own reader
+    except (AttributeError, builtins_import_error):
+        read_run_dir = None
+    for d in dirs:
+        if read_run_dir is not None:
+            exact.append(read_run_dir(d))
+            continue
+        meta_text = _csv.decode(_csv.load_bytes(d / "meta.json"), "utf-8", d / "meta.json")
+        meta = _json_load(meta_text.decode("utf-8"), d / "meta.json")
+        if not isinstance(meta, dict):
+            raise ParseError("meta.json must hold a JSON object", path=d / "meta.json", line=1)
+        f = d / "log.jsonl"
+        data = _csv.decode(_csv.load_bytes(f), "utf-8", f)
+        records, numbers, dropped = _csv.read_jsonl_records(data, f, allow_partial_last_line=True)
+        table, lines = _csv.jsonl_to_table(records, numbers, f)
+        rid = str(meta.get("run_id") or d.name)
+        ro2 = _ReaderOptions.take({"run_id": rid})
+        before = len(raws)
+        _tabular(table, f, ro2, opts, exact, raws, lines=lines, data=None, line_array=numbers)
+        for r in raws[before:]:
+            r.run_id = rid if r.run_id in (f.stem, rid) else r.run_id
+            r.meta.update({k: v for k, v in (meta.get("meta") or meta).items() if k != "run_id"})
+            r.meta["source"] = str(d)
+            if dropped:
+                r.meta["partial_last_line_dropped"] = True
+
+
+import builtins as _b  # noqa: E402
+
+builtins_import_error = _b.ImportError
+
+
+# ---------------------------------------------------------------------------------------------
+# write
+
+
+def write(runset: RunSet | Run, path: str | os.PathLike, *, format: str | None = None) -> Path:  # noqa: A002
+    """Write ``runset`` as the canonical table to ``path`` (``.csv`` or ``.parquet``), atomically.
+
+    The file is written to a temporary file in the same directory and renamed over ``path`` only
+    when complete, so readers never see a half-written file and a failure leaves any previous
+    file intact. Floats are written with shortest round-trip precision (CSV) or as float64
+    (Parquet): ``read(write(rs, p))`` reproduces every value, LR array and metadata exactly.
+    """
+    if isinstance(runset, Run):
+        runset = RunSet([runset])
+    if not isinstance(runset, RunSet):
+        raise TypeError(f"write() needs a RunSet or Run, got {type(runset).__name__}")
+    p = Path(path)
+    fmt = format or (
+        "parquet" if p.suffix.lower() in (".parquet", ".pq") else
+        "csv" if p.suffix.lower() == ".csv" else None
+    )
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(
+            f"cannot tell the output format of {str(p)!r}; use a .csv or .parquet suffix or "
+            "format='csv' / 'parquet'"
+        )
+    c = table_columns(runset)
+    table = pa.table(
+        {
+            "run_id": pa.array(c["run_id"], type=pa.string()),
+            "step": pa.array(c["step"], mask=c["step_na"], type=pa.int64()),
+            "metric": pa.array(c["metric"], type=pa.string()),
+            "value": pa.array(c["value"], type=pa.float64()),
+            "lr": pa.array(c["lr"], type=pa.float64()),
+            "meta": pa.array(c["meta"], type=pa.string()),
+        }
+    )
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    os.close(fd)
+    try:
+        if fmt == "csv":
+            import pyarrow.csv as pacsv
+
+            pacsv.write_csv(table, tmp, pacsv.WriteOptions(quoting_style="needed"))
+        else:
+            import pyarrow.parquet as pq
+
+            table = table.replace_schema_metadata({"lawfit_table": "1"})
+            pq.write_table(table, tmp)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return p

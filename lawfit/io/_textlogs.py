@@ -1,0 +1,168 @@
+"""Stdout logs of Megatron-LM, nanotron, torchtitan and nanoGPT (regex readers, a last resort).
+
+Prefer the framework's structured logs (TensorBoard, W&B): stdout rounds values to the printed
+precision and often omits the LR. ANSI colour codes are stripped first; lines that do not match
+the framework's pattern are ignored (progress bars, warnings...). A matched line whose loss or LR
+field is not a number raises :class:`ParseError` with the line number. One file is one run.
+
+=============  ==========================================================================
+framework      matched lines (keys kept as logged, so the alias table applies)
+=============  ==========================================================================
+megatron       ``iteration N/ T | key: value | ...`` (``lm loss``, ``learning rate``, ...);
+               ``validation loss at iteration N | lm loss value: x`` -> ``lm loss validation``
+nanotron       ``iteration: N / T | key: value | ...`` (``lm_loss``, ``lr``; ``1.2K`` suffixes)
+torchtitan     ``step: N  loss: x  grad_norm: g  ...`` (no LR printed)
+nanogpt        ``iter N: loss x, time t ms, mfu m%``; ``step N: train loss x, val loss y``
+               -> ``train/loss`` (periodic estimate) and ``val/loss`` (no LR printed)
+=============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from lawfit.io._build import RawRun
+from lawfit.io._errors import ParseError
+
+__all__ = ["TEXT_FORMATS", "detect_text_format", "read_text_log"]
+
+TEXT_FORMATS = ("megatron", "nanotron", "torchtitan", "nanogpt")
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_NUM = r"[-+]?(?:\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
+_MEGATRON = re.compile(r"\biteration\s+(\d+)\s*/\s*(\d+)\s*\|(.*)$")
+_MEGATRON_VAL = re.compile(r"validation loss at iteration\s+(\d+)\s*\|(.*)$")
+_NANOTRON = re.compile(r"\biteration:\s*(\d+)\s*/\s*(\d+)\s*\|(.*)$")
+_TITAN = re.compile(r"\bstep:\s*(\d+)\s+loss:\s*(" + _NUM + r")(.*)$")
+_NANOGPT_ITER = re.compile(r"^\s*iter\s+(\d+):\s*loss\s+(" + _NUM + r")(.*)$")
+_NANOGPT_EVAL = re.compile(
+    r"^\s*step\s+(\d+):\s*train loss\s+(" + _NUM + r"),\s*val loss\s+(" + _NUM + r")"
+)
+_SUFFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12}
+_STRICT = {"lm loss", "learning rate", "lm_loss", "lr", "loss", "lm loss validation"}
+
+
+def _number(text: str) -> float | None:
+    t = text.strip().rstrip("%").replace(",", "")
+    if t and t[-1] in _SUFFIX and len(t) > 1:
+        try:
+            return float(t[:-1]) * _SUFFIX[t[-1]]
+        except ValueError:
+            return None
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def detect_text_format(text: str) -> str | None:
+    for line in text.splitlines()[:5000]:
+        line = _ANSI.sub("", line)
+        if _MEGATRON.search(line) and "iteration:" not in line:
+            return "megatron"
+        if _NANOTRON.search(line):
+            return "nanotron"
+        if _TITAN.search(line):
+            return "torchtitan"
+        if _NANOGPT_ITER.search(line) or _NANOGPT_EVAL.search(line):
+            return "nanogpt"
+    return None
+
+
+def _pipe_fields(body: str) -> list[tuple[str, str]]:
+    out = []
+    for part in body.split("|"):
+        if ":" in part:
+            k, v = part.split(":", 1)
+            out.append((k.strip(), v.strip()))
+    return out
+
+
+def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"text log format must be one of {TEXT_FORMATS}, got {fmt!r}")
+    points: dict[str, tuple[list[int], list[float]]] = {}
+    meta: dict = {"source": str(path), "text_log": fmt}
+
+    def add(key: str, step: int, raw_value: str, lineno: int, strict: bool) -> None:
+        x = _number(raw_value)
+        if x is None:
+            if strict:
+                raise ParseError(
+                    f"{key!r} value {raw_value[:40]!r} is not a number", path=path, line=lineno,
+                    column=key,
+                )
+            return
+        s, v = points.setdefault(key, ([], []))
+        s.append(step)
+        v.append(x)
+
+    matched = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if len(line) > 100_000:
+            continue
+        line = _ANSI.sub("", line)
+        if fmt == "megatron":
+            m = _MEGATRON.search(line)
+            if m and "iteration:" not in line:
+                step = int(m.group(1))
+                meta.setdefault("train_iters", int(m.group(2)))
+                for k, v in _pipe_fields(m.group(3)):
+                    add(k, step, v, lineno, k in _STRICT)
+                matched += 1
+                continue
+            m = _MEGATRON_VAL.search(line)
+            if m:
+                step = int(m.group(1))
+                for k, v in _pipe_fields(m.group(2)):
+                    key = "lm loss validation" if k == "lm loss value" else f"validation {k}"
+                    add(key, step, v, lineno, key in _STRICT)
+                matched += 1
+        elif fmt == "nanotron":
+            m = _NANOTRON.search(line)
+            if m:
+                step = int(m.group(1))
+                for k, v in _pipe_fields(m.group(3)):
+                    add(k, step, v, lineno, k in _STRICT)
+                matched += 1
+        elif fmt == "torchtitan":
+            m = _TITAN.search(line)
+            if m:
+                step = int(m.group(1))
+                add("loss", step, m.group(2), lineno, True)
+                for k, v in re.findall(r"(\w+):\s*(" + _NUM + r")", m.group(3)):
+                    add(k, step, v, lineno, False)
+                matched += 1
+        else:
+            m = _NANOGPT_ITER.search(line)
+            if m:
+                step = int(m.group(1))
+                add("loss", step, m.group(2), lineno, True)
+                t = re.search(r"time\s+(" + _NUM + r")\s*ms", m.group(3))
+                if t:
+                    add("time_ms", step, t.group(1), lineno, False)
+                u = re.search(r"mfu\s+(" + _NUM + r")%", m.group(3))
+                if u:
+                    add("mfu", step, u.group(1), lineno, False)
+                matched += 1
+                continue
+            m = _NANOGPT_EVAL.search(line)
+            if m:
+                step = int(m.group(1))
+                add("train/loss", step, m.group(2), lineno, True)
+                add("val/loss", step, m.group(3), lineno, True)
+                matched += 1
+    if not matched:
+        raise ParseError(
+            f"no {fmt} log lines found",
+            path=path,
+            hint=f"pass format=... if this is not a {fmt} log",
+        )
+    meta["matched_lines"] = matched
+    raw = RawRun(run_id, path=str(path), meta=meta)
+    for k, (s, v) in points.items():
+        raw.metrics[k] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
+    return raw
