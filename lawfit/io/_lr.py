@@ -3,7 +3,8 @@
 Laws need the LR at *every* optimizer step ``0 .. T-1``. Logs rarely hold that:
 
 * every step logged (``lr_source="logged"``): taken as is;
-* every k steps (``lr_source="tabulated:<kind>"``): rebuilt between logged points by
+* every k steps (``lr_source="tabulated:<kind>"``): rebuilt between logged points with the rule
+  of :func:`lawfit.schedules.tabulated` (a NumPy twin, tested equal),
   ``kind="linear"`` (straight lines, exact at the logged steps) or ``kind="previous"`` (each logged
   value holds until the next one, as for step-wise schedulers);
 * steps before the first or after the last logged point cannot be interpolated. By default
@@ -90,14 +91,22 @@ def rebuild_lr(
             hint="pass schedule=<spec> (exact), lr_extrapolate='hold' (repeat the nearest logged "
             "value, recorded in meta), or require_lr=False",
         )
-    grid = np.arange(total, dtype=np.int64)
-    if kind == "linear":
-        out = np.interp(grid.astype(np.float64), s.astype(np.float64), v)
-    else:
-        idx = np.clip(np.searchsorted(s, grid, side="right") - 1, 0, s.size - 1)
-        out = v[idx]
+    if s.size == total:  # every step logged: nothing to interpolate
+        return v.copy()
+    # NumPy twin of lawfit.schedules.tabulated (same rule; the tests check they agree): eager JAX
+    # re-traces for every new length, ~1 s per run, too slow for folders of hundreds of runs.
+    out = _numpy_tabulated(s, v, total, kind)
     out[s] = v  # exact at the logged steps
     return out
+
+
+def _numpy_tabulated(s: np.ndarray, v: np.ndarray, total: int, kind: str) -> np.ndarray:
+    """Reference implementation of ``lawfit.schedules.tabulated`` on the grid ``0 .. T-1``."""
+    grid = np.arange(total, dtype=np.int64)
+    if kind == "linear":
+        return np.interp(grid.astype(np.float64), s.astype(np.float64), v)
+    idx = np.clip(np.searchsorted(s, grid, side="right") - 1, 0, s.size - 1)
+    return v[idx]
 
 
 def lr_from_schedule(spec: Any, total_steps: int, *, run_id: str = "<run>") -> np.ndarray:

@@ -383,7 +383,17 @@ def _read_proxy(p: Path, ro, opts, exact, raws) -> None:
         read_run_dir = None
     for d in dirs:
         if read_run_dir is not None:
-            exact.append(read_run_dir(d))
+            try:
+                exact.append(read_run_dir(d))
+            except (ValueError, KeyError, TypeError, IndexError, OverflowError,
+                    RecursionError) as e:
+                if isinstance(e, ImportError):
+                    raise
+                raise ParseError(
+                    f"invalid proxy run directory ({type(e).__name__}: {str(e)[:160]})",
+                    path=d,
+                    hint="meta.json must be lawfit.proxy's; log.jsonl one JSON row per line",
+                ) from None
             continue
         meta_text = _csv.decode(_csv.load_bytes(d / "meta.json"), "utf-8", d / "meta.json")
         meta = _json_load(meta_text.decode("utf-8"), d / "meta.json")
