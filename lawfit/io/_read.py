@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import tempfile
@@ -377,10 +378,7 @@ def _read_proxy(p: Path, ro, opts, exact, raws) -> None:
     dirs = [p] if (p / "meta.json").is_file() else [
         d for d in sorted(p.iterdir()) if d.is_dir() and (d / "meta.json").is_file()
     ]
-    try:
-        from lawfit.proxy import read_run_dir  # the proxy package's own reader
-    except (AttributeError, builtins_import_error):
-        read_run_dir = None
+    read_run_dir = _proxy_reader()
     for d in dirs:
         if read_run_dir is not None:
             try:
@@ -415,9 +413,13 @@ def _read_proxy(p: Path, ro, opts, exact, raws) -> None:
                 r.meta["partial_last_line_dropped"] = True
 
 
-import builtins as _b  # noqa: E402
-
-builtins_import_error = _b.ImportError
+def _proxy_reader():
+    """``lawfit.proxy.read_run_dir`` when that package is present, else None (generic JSONL)."""
+    try:
+        from lawfit.proxy import read_run_dir
+    except (AttributeError, builtins.ImportError):
+        return None
+    return read_run_dir
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ requested key. An empty history for a run whose summary shows progress is an err
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def _api(api: Any | None):
         return api
     try:
         import wandb
-    except ImportError:  # builtin ImportError: the package is missing
+    except builtins.ImportError:  # the package is missing
         raise MissingExtraError("wandb", "wandb", "reading runs from the W&B API") from None
     return wandb.Api()
 
