@@ -18,7 +18,8 @@ metric     string   metric name (``loss``, ``val_loss``, anything logged), or on
 value      float64  the observed value (NaN / inf kept as logged)
 lr         float64  the run's per-step LR at that step (NaN if unknown or past the LR array)
 meta       string   on ``__run__`` rows only: JSON ``{"meta": {...}, "lr_source": "...",
-                    "total_steps": T | null, "lawfit_table": 1}``; empty elsewhere
+                    "total_steps": T | null, "metrics": [names, in order],
+                    "lawfit_table": 1}``; empty elsewhere
 =========  =======  ============================================================================
 
 Run-level metadata lives in ``meta``: model size ``N``, ``tokens_per_step``, ``warmup_steps``,

@@ -449,6 +449,14 @@ def write(runset: RunSet | Run, path: str | os.PathLike, *, format: str | None =
             "format='csv' / 'parquet'"
         )
     c = table_columns(runset)
+    if fmt == "csv":
+        for col in ("run_id", "metric"):
+            bad = [x for x in dict.fromkeys(c[col]) if "\n" in x or "\r" in x]
+            if bad:
+                raise ValueError(
+                    f"{col} {bad[0]!r} contains a line break, which the CSV table does not "
+                    "allow; write Parquet instead (.parquet)"
+                )
     table = pa.table(
         {
             "run_id": pa.array(c["run_id"], type=pa.string()),

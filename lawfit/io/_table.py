@@ -12,7 +12,7 @@ metric     string     metric name; ``"lr"`` rows hold the run's full per-step LR
 value      float64    observed value (NaN / inf kept as logged)
 lr         float64    the run's LR at that step (NaN where unknown or past the LR array)
 meta       string     on ``__run__`` rows only: JSON ``{"meta": {...}, "lr_source": ...,
-                      "total_steps": T or null}``; empty elsewhere
+                      "total_steps": T or null, "metrics": [names]}``; empty elsewhere
 =========  =========  ==========================================================================
 """
 
@@ -52,6 +52,7 @@ def encode_meta(run: Run) -> str:
         "meta": dict(run.meta),
         "lr_source": run.lr_source,
         "total_steps": run.total_steps,
+        "metrics": list(run.metrics),
         "lawfit_table": TABLE_VERSION,
     }
     try:
@@ -320,6 +321,18 @@ def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
                     lr = v
                 else:
                     mets[name] = (s, v)
+        names = info.get("metrics")
+        if isinstance(names, list):  # metric order, and metrics with no points, as written
+            missing = [m for m in mets if m not in names]
+            if missing:
+                raise ParseError(
+                    f"run {rid!r}: metric {missing[0]!r} is not listed in the run's metadata",
+                    path=path,
+                    line=_line(h, line_offset),
+                    column="meta",
+                )
+            empty = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+            mets = {str(m): mets.get(str(m), empty) for m in names}
         if lr is None and info.get("total_steps") is not None:
             raise ParseError(
                 f"run {rid!r}: metadata says total_steps={info['total_steps']} but there are no "
