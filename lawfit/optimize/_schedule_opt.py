@@ -106,20 +106,24 @@ def fit_closed_form(lr: Any, warmup_steps: int, peak_lr: float | None = None) ->
     post = arr[w:]
     t = np.arange(w, total, dtype=np.float64)
     n = total - w
-    best = (np.inf, None)
-    decays = np.unique(np.clip(np.geomspace(1, n, 160), 1, n))
-    for d in decays:
-        p = np.clip((t - (total - d)) / d, 0.0, 1.0)
-        for k in np.geomspace(0.25, 8.0, 41):
-            g = (1.0 - p) ** k
-            # post ≈ end * (1 - g) + peak * g  ->  end by least squares, bounded to [0, peak]
-            h = 1.0 - g
-            hh = float(h @ h)
-            end = float(np.clip(h @ (post - peak * g) / hh, 0.0, peak)) if hh > 0 else 0.0
-            r = end * h + peak * g - post
-            sse = float(r @ r)
-            if sse < best[0]:
-                best = (sse, (d, k, end))
+    best = (np.inf, (float(n), 1.0, 0.0))
+    ks = np.geomspace(0.25, 16.0, 31)[:, None]
+    head = np.concatenate([[0.0], np.cumsum((peak - post) ** 2)])  # stable-part residuals
+    for d in np.unique(np.geomspace(1, n, 120).round()):
+        start = int(np.ceil(total - d - w))  # first post-warmup index with p > 0
+        start = min(max(start, 0), n)
+        tw, yw = t[start:], post[start:]
+        p = np.clip((tw - (total - d)) / d, 0.0, 1.0)
+        g = (1.0 - p[None, :]) ** ks  # [K, window]
+        h = 1.0 - g
+        hh = np.einsum("kj,kj->k", h, h)
+        end = np.clip(np.einsum("kj,kj->k", h, yw[None, :] - peak * g) / np.maximum(hh, 1e-300),
+                      0.0, peak)
+        r = end[:, None] * h + peak * g - yw[None, :]
+        sse = np.einsum("kj,kj->k", r, r) + head[start]
+        i = int(np.argmin(sse))
+        if sse[i] < best[0]:
+            best = (float(sse[i]), (float(d), float(ks[i, 0]), float(end[i])))
     d0, k0, e0 = best[1]
 
     def resid(z):
