@@ -240,7 +240,10 @@ def _parse_upload(files: tuple[tuple[str, bytes], ...], _folder: str) -> list[di
             target = work / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        return pack(_read_dir(work, names))
+        try:
+            return pack(_read_dir(work, names))
+        except Exception as exc:  # noqa: BLE001 - name the uploaded file, not the temp path
+            raise ValueError(describe(exc).replace(f"{work}/", "").replace(str(work), "upload")) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,0 +1,172 @@
+"""Data page: bundled curves, curves figure, dataset management, uploads and their errors."""
+
+import gc
+import os
+
+import numpy as np
+import pytest
+
+from lawfit.datasets import MPL_RUNS
+from lawfit.runs import Run, RunSet
+
+from app_helpers import ENTRY, TIMEOUT, assert_clean, new_app, packed, page
+
+
+def test_opens_on_bundled_400m(app):
+    assert_clean(app)
+    assert [t.value for t in app.title] == ["Data"]
+    ds = app.session_state["datasets"]
+    assert list(ds) == ["bundled MPL 400M"]
+    assert [d["run_id"] for d in ds["bundled MPL 400M"]] == list(MPL_RUNS)
+    assert len(app.get("plotly_chart")) == 1
+    # the run table lists every run
+    table = app.dataframe[0].value
+    assert list(table["run"]) == list(MPL_RUNS)
+
+
+def test_log_axes_and_metric_selection(app):
+    app.checkbox(key="log_x").check().run()
+    app.checkbox(key="log_y").check().run()
+    app.checkbox(key="show_lr").uncheck().run()
+    assert_clean(app)
+    app.multiselect(key="data_runs").set_value(["cosine_24000"]).run()
+    assert_clean(app)
+    assert len(app.get("plotly_chart")) == 1
+    app.multiselect(key="data_runs").set_value([]).run()
+    assert_clean(app)
+    assert len(app.get("plotly_chart")) == 0
+    assert any("Pick at least one run" in i.value for i in app.info)
+
+
+def test_second_bundled_set_gets_prefixed_ids(app):
+    app.selectbox(key="bundled_size").select("25M").run()
+    app.button(key="load_bundled").click().run()
+    assert_clean(app)
+    assert list(app.session_state["datasets"]) == ["bundled MPL 400M", "bundled MPL 25M"]
+    ids = list(app.dataframe[0].value["run"])
+    assert len(ids) == 18 and "bundled MPL 25M/constant_24000" in ids
+    app.button(key="remove::bundled MPL 400M").click().run()
+    assert_clean(app)
+    assert list(app.session_state["datasets"]) == ["bundled MPL 25M"]
+
+
+def test_sessions_are_isolated():
+    a, b = new_app(), new_app()
+    a.run()
+    b.run()
+    a.selectbox(key="bundled_size").select("25M").run()
+    a.button(key="load_bundled").click().run()
+    b.run()
+    assert len(a.session_state["datasets"]) == 2
+    assert list(b.session_state["datasets"]) == ["bundled MPL 400M"]
+    assert a.session_state["_session_dir"] != b.session_state["_session_dir"]
+    assert a.session_state["_session_key"] != b.session_state["_session_key"]
+
+
+def test_session_folder_removed_when_session_ends():
+    at = new_app()
+    at.run()
+    folder = at.session_state["_session_dir"]
+    assert os.path.isdir(folder)
+    del at
+    gc.collect()
+    assert not os.path.exists(folder)
+
+
+def test_every_page_opens(app):
+    for name in ("proxy", "fit", "predict", "optimize", "cpt", "data"):
+        page(app, name)
+        assert not app.exception, (name, [e.value for e in app.exception])
+
+
+def test_seeded_runs_without_lr_are_listed():
+    run = Run("nolr", metrics={"loss": ([1, 2, 3], [3.0, 2.9, 2.8])})
+    at = new_app(_defaults_loaded=True, datasets={"mine": packed(RunSet([run]))})
+    at.run()
+    assert_clean(at)
+    assert list(at.dataframe[0].value["run"]) == ["nolr"]
+
+
+def test_empty_session_says_what_to_do():
+    at = new_app(_defaults_loaded=True)
+    at.run()
+    assert not at.exception
+    assert any("No runs loaded" in i.value for i in at.info)
+
+
+# -- the upload handler (file uploads cannot be driven by AppTest; the browser test does) ------
+UPLOAD_SCRIPT = """
+import sys
+sys.path.insert(0, {apps!r})
+import streamlit as st
+import _state
+files = st.session_state["files"]
+with _state.guard("could not import"):
+    runs = _state.parse_upload(files)
+    st.session_state["ids"] = list(runs.ids)
+    st.session_state["lr0"] = runs[0].lr
+    st.session_state["folder_files"] = sorted(p.name for p in _state.session_dir().rglob("*"))
+"""
+
+
+def run_upload(files):
+    from streamlit.testing.v1 import AppTest
+
+    from app_helpers import APPS
+
+    at = AppTest.from_string(UPLOAD_SCRIPT.format(apps=str(APPS)), default_timeout=TIMEOUT)
+    at.session_state["files"] = files
+    at.run()
+    return at
+
+
+def test_upload_refuses_pickles_with_a_readable_error():
+    at = run_upload([("runs.pkl", b"\x80\x04K\x01.")])
+    assert not at.exception
+    (msg,) = [e.value for e in at.error]
+    assert "runs.pkl" in msg and "never loaded" in msg
+
+
+def test_upload_refuses_unsafe_names():
+    at = run_upload([("../evil.csv", b"step,lr,loss\n0,0.1,3\n")])
+    assert not at.exception
+    (msg,) = [e.value for e in at.error]
+    assert "unsafe file name" in msg
+
+
+def test_upload_of_mpl_style_csv_goes_through_lawfit_io():
+    pytest.importorskip("lawfit.io")
+    import lawfit.io
+
+    if not hasattr(lawfit.io, "read"):
+        pytest.skip("lawfit.io.read not available")
+    steps = np.arange(0, 50)
+    lr = np.linspace(1e-3, 1e-4, 50)
+    loss = 3.0 + 1.0 / (1.0 + steps)
+    csv = "step,lr,loss\n" + "".join(
+        f"{s},{float(a)!r},{float(b)!r}\n" for s, a, b in zip(steps, lr, loss, strict=True)
+    )
+    at = run_upload([("myrun.csv", csv.encode())])
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.session_state["ids"] == ["myrun"]
+    np.testing.assert_array_equal(at.session_state["lr0"], lr)
+    # the uploaded bytes were only in the session folder during the read
+    assert at.session_state["folder_files"] == []
+
+
+def test_upload_of_garbage_shows_which_file():
+    pytest.importorskip("lawfit.io")
+    import lawfit.io
+
+    if not hasattr(lawfit.io, "read"):
+        pytest.skip("lawfit.io.read not available")
+    at = run_upload([("broken.csv", b"this is not,a table\n\x00\x01")])
+    assert not at.exception
+    assert len(at.error) == 1
+    msg = at.error[0].value
+    assert "could not import" in msg and "lawfit-app-" not in msg
+
+
+def test_entry_point_exists():
+    assert os.path.exists(ENTRY)
