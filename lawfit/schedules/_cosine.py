@@ -58,7 +58,7 @@ def cosine(
 
     def fn(t: Any) -> Any:
         tc = jnp.minimum(t, T) if clamp else t
-        g = 0.5 * (1.0 + jnp.cos(jnp.pi * (tc - W) / (T - W)))
+        g = jnp.maximum(0.5 * (1.0 + jnp.cos(jnp.pi * (tc - W) / (T - W))), 0.0)
         if k != 1.0:
             g = g**k
         return _warmup.apply(w, t, end + (peak - end) * g)

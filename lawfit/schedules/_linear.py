@@ -52,9 +52,10 @@ def _poly(peak_value, total_steps, end_value, end_ratio, power, warmup_steps, in
 
     def fn(t: Any) -> Any:
         tc = jnp.minimum(t, T) if clamp else t
-        p = (tc - W) / (T - W)
-        base = jnp.maximum(1.0 - p, 0.0) if k != 1.0 else 1.0 - p
-        g = base if k == 1.0 else base**k
+        q = jnp.minimum((T - tc) / (T - W), 1.0)  # 1 - p, exactly 0 at T
+        if clamp:
+            q = jnp.maximum(q, 0.0)
+        g = q if k == 1.0 else jnp.maximum(q, 0.0) ** k
         return _warmup.apply(w, t, end + (peak - end) * g)
 
     return fn

@@ -62,7 +62,10 @@ def rex(
     def fn(t: Any) -> Any:
         tc = jnp.minimum(t, T) if clamp else t
         z = (tc - W) / (T - W)
-        m = (1.0 - z) / (1.0 - z * (1.0 - b))
+        q = (T - tc) / (T - W)  # 1 - z, exactly 0 at T
+        if clamp:
+            z, q = jnp.minimum(z, 1.0), jnp.maximum(q, 0.0)
+        m = q / (1.0 - z * (1.0 - b))
         return _warmup.apply(w, t, end + (peak - end) * m)
 
     return fn

@@ -95,9 +95,13 @@ def check_params(kind: str, peak: float, end: float, power: Any, half_life: Any,
     return out
 
 
-def value(kind: str, p: Any, s: Any, peak: float, end: float, params: dict[str, float]) -> Any:
-    """The decayed value for progress ``p`` (clipped to >= 0) and ``s`` steps into the decay."""
+def value(kind: str, p: Any, q: Any, s: Any, peak: float, end: float,
+          params: dict[str, float]) -> Any:
+    """The decayed value for progress ``p``, ``q = 1 - p`` (computed by the caller as
+    ``(T - t) / D`` so that it is exactly 0 at the end, also under jit) and ``s`` steps into the
+    decay. ``p`` is clipped to >= 0 and ``q`` to <= 1 here; callers clip at the end if clamped."""
     p = jnp.maximum(p, 0.0)
+    q = jnp.minimum(q, 1.0)
     s = jnp.maximum(s, 0.0)
     if kind == "inverse_proportional":
         return peak / (1.0 + p * (peak / end - 1.0))
@@ -108,7 +112,7 @@ def value(kind: str, p: Any, s: Any, peak: float, end: float, params: dict[str, 
     if kind == "exponential_rate":
         return jnp.maximum(end, peak * params["decay_rate"] ** (s / params["transition_steps"]))
     if kind == "linear":
-        g = 1.0 - p
+        g = q
     elif kind == "cosine":
         g = 0.5 * (1.0 + jnp.cos(jnp.pi * p))
     elif kind == "1-sqrt":
@@ -116,9 +120,9 @@ def value(kind: str, p: Any, s: Any, peak: float, end: float, params: dict[str, 
     elif kind == "square":
         g = 1.0 - p**2
     elif kind == "mirror_cosine":
-        g = 2.0 * (1.0 - p) - 0.5 * (1.0 + jnp.cos(jnp.pi * p))
+        g = 2.0 * q - 0.5 * (1.0 + jnp.cos(jnp.pi * p))
     elif kind == "power":
-        g = jnp.maximum(1.0 - p, 0.0) ** params["power"]
+        g = jnp.maximum(q, 0.0) ** params["power"]
     elif kind == "megatron_exponential":
         g = 2.0 * 0.5**p - 1.0
     else:  # pragma: no cover - guarded by check_decay_type

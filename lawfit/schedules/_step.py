@@ -80,10 +80,9 @@ def _levels(peak: float, n: int, gamma: Any, factors: Any, values: Any) -> list[
 
 
 def _piecewise(w, peak: float, milestones: list[int], levels: list[float]):
-    ms = jnp.asarray(milestones, dtype=float)
-    lv = jnp.asarray([peak, *levels], dtype=float)
-
     def fn(t: Any) -> Any:
+        ms = jnp.asarray(milestones, dtype=t.dtype)
+        lv = jnp.asarray([peak, *levels], dtype=t.dtype)
         i = jnp.searchsorted(ms, t, side="right")
         return _warmup.apply(w, t, lv[i])
 

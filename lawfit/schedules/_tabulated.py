@@ -55,8 +55,8 @@ def tabulated(steps: Any, values: Any, kind: str = "linear"):
     n = xs.size
 
     def fn(t: Any) -> Any:
-        xp = jnp.asarray(xs)
-        fp = jnp.asarray(ys)
+        xp = jnp.asarray(xs, dtype=t.dtype)
+        fp = jnp.asarray(ys, dtype=t.dtype)
         if n == 1:
             return jnp.full_like(t, ys[0])
         i = jnp.clip(jnp.searchsorted(xp, t, side="right") - 1, 0, n - 1)

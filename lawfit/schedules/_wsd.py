@@ -70,7 +70,10 @@ def wsd_fn(w: _warmup.Warmup, T: int, D: int, end: float, kind: str, params: dic
 
     def fn(t: Any) -> Any:
         tc = jnp.minimum(t, T) if clamp else t
-        dec = _shapes.value(kind, (tc - start) / D, tc - start, peak, end, params)
+        p, q = (tc - start) / D, (T - tc) / D
+        if clamp:
+            p, q = jnp.minimum(p, 1.0), jnp.maximum(q, 0.0)
+        dec = _shapes.value(kind, p, q, tc - start, peak, end, params)
         main = jnp.where(tc < start, peak, dec)
         return _warmup.apply(w, t, main)
 
