@@ -4,12 +4,12 @@ Built-in domains (all byte ids, vocabulary 256):
 
 * ``"stdlib"``: real text, the Python standard library's source (:func:`stdlib_corpus`).
 * ``"hmm"``, ``"hmm_b"``: synthetic streams from a hidden Markov model whose hidden states
-  move to one of ``branching`` successors with Zipf weights and emit tokens with Zipf(``zipf``)
-  weights over a state-specific permutation of ``token_range``; the two defaults differ in every
+  move to one of ``branching`` successors with Zipf weights and emit one of ``support`` tokens
+  (a state-specific random subset of ``token_range``) with Zipf(``zipf``) weights; the two defaults differ in every
   statistic, so mixture and continual-pretraining effects are real.
 
 A domain can also be a spec dict: ``{"name": "mine", "kind": "hmm", "n_states": 64, "zipf": 1.1,
-"branching": 4, "token_range": [0, 128], "n_tokens": 1_000_000, "seed": 3}`` or
+"branching": 4, "support": 8, "token_range": [0, 128], "n_tokens": 1_000_000, "seed": 3}`` or
 ``{"name": "code", "kind": "stdlib", "n_tokens": 2_000_000}``.
 
 Each domain's stream is split into a training part and a held-out tail (``val_fraction``). A batch
@@ -36,10 +36,10 @@ VAL_FRACTION = 0.1
 
 _BUILTIN: dict[str, dict[str, Any]] = {
     "stdlib": {"kind": "stdlib", "n_tokens": 2_000_000},
-    "hmm": {"kind": "hmm", "n_states": 48, "zipf": 1.1, "branching": 4, "token_range": [32, 128],
-            "n_tokens": 1_000_000, "seed": 1},
-    "hmm_b": {"kind": "hmm", "n_states": 24, "zipf": 1.4, "branching": 3, "token_range": [64, 256],
-              "n_tokens": 1_000_000, "seed": 2},
+    "hmm": {"kind": "hmm", "n_states": 32, "zipf": 1.2, "branching": 3, "support": 6,
+            "token_range": [32, 128], "n_tokens": 1_000_000, "seed": 1},
+    "hmm_b": {"kind": "hmm", "n_states": 24, "zipf": 1.5, "branching": 2, "support": 10,
+              "token_range": [64, 256], "n_tokens": 1_000_000, "seed": 2},
 }
 
 
@@ -76,7 +76,8 @@ def _tokens(spec_json: str, data_seed: int) -> np.ndarray:
     if spec["kind"] == "stdlib":
         return stdlib_corpus(n)
     return _hmm_stream(n, int(spec["n_states"]), float(spec["zipf"]), int(spec["branching"]),
-                       tuple(spec["token_range"]), int(spec["seed"]) + 1000 * data_seed)
+                       int(spec["support"]), tuple(spec["token_range"]),
+                       int(spec["seed"]) + 1000 * data_seed)
 
 
 def _zipf_cdf(rng: np.random.Generator, rows: int, k: int, a: float) -> tuple[np.ndarray, np.ndarray]:
@@ -87,13 +88,14 @@ def _zipf_cdf(rng: np.random.Generator, rows: int, k: int, a: float) -> tuple[np
     return np.broadcast_to(cdf, (rows, k)), perms
 
 
-def _hmm_stream(n, n_states, a, branching, token_range, seed) -> np.ndarray:
+def _hmm_stream(n, n_states, a, branching, support, token_range, seed) -> np.ndarray:
     lo, hi = token_range
-    if not 0 <= lo < hi <= 256:
-        raise ValueError(f"hmm domain: token_range={token_range} must satisfy 0 <= lo < hi <= 256")
+    if not 0 <= lo < hi <= 256 or not 1 <= support <= hi - lo:
+        raise ValueError(f"hmm domain: token_range={token_range} must satisfy 0 <= lo < hi <= 256 "
+                         f"and support={support} must be in [1, hi - lo]")
     rng = np.random.default_rng(seed)
-    k = hi - lo
-    emit_cdf, emit_perm = _zipf_cdf(rng, n_states, k, a)
+    emit_cdf, emit_perm = _zipf_cdf(rng, n_states, hi - lo, a)
+    emit_cdf, emit_perm = _zipf_cdf(rng, n_states, support, a)[0], emit_perm[:, :support]
     trans_cdf, _ = _zipf_cdf(rng, n_states, branching, 1.0)
     succ = rng.integers(0, n_states, size=(n_states, branching))
     chains = 256

@@ -8,7 +8,7 @@ Example:
     >>> import jax
     >>> from lawfit.proxy import ModelConfig, init_params, lm_loss
     >>> cfg = ModelConfig(width=32, depth=1, heads=2, context=16)
-    >>> p = init_params(cfg, jax.random.key(0))
+    >>> p = init_params(cfg, seed=0)
     >>> batch = jax.numpy.zeros((2, 17), dtype=jax.numpy.int32)
     >>> float(lm_loss(p, batch, cfg)) > 0
     True
@@ -24,14 +24,17 @@ from lawfit.proxy._config import ModelConfig
 __all__ = ["init_params", "lm_apply", "lm_loss"]
 
 
-def init_params(cfg: ModelConfig, key) -> dict:
-    """GPT-2 style initialisation (normal 0.02, residual projections scaled by 1/sqrt(2 depth))."""
+def init_params(cfg: ModelConfig, seed: int) -> dict:
+    """GPT-2 style initialisation (normal 0.02, residual projections scaled by 1/sqrt(2 depth)),
+    drawn on the host with ``numpy.random.default_rng(seed)`` (deterministic, nothing to compile)."""
+    import numpy as np
+
     d, f, L = cfg.width, cfg.mlp_ratio * cfg.width, cfg.depth
-    keys = jax.random.split(key, 2 + 4 * L)
+    rng = np.random.default_rng([int(seed), 0x1A3F])
     std, res_std = 0.02, 0.02 / (2 * L) ** 0.5
 
-    def normal(k, shape, s):
-        return (s * jax.random.normal(k, shape, dtype=jnp.float32)).astype(jnp.float32)
+    def normal(shape, s):
+        return jnp.asarray((s * rng.standard_normal(shape)).astype(np.float32))
 
     def zeros(*shape):
         return jnp.zeros(shape, jnp.float32)
@@ -39,23 +42,18 @@ def init_params(cfg: ModelConfig, key) -> dict:
     def ones(*shape):
         return jnp.ones(shape, jnp.float32)
 
+    embed, pos = normal((cfg.vocab_size, d), std), normal((cfg.context, d), 0.01)
     blocks = []
-    for i in range(L):
-        k1, k2, k3, k4 = keys[2 + 4 * i : 6 + 4 * i]
+    for _ in range(L):
         blocks.append({
             "ln1_g": ones(d), "ln1_b": zeros(d),
-            "qkv_w": normal(k1, (d, 3 * d), std), "qkv_b": zeros(3 * d),
-            "proj_w": normal(k2, (d, d), res_std), "proj_b": zeros(d),
+            "qkv_w": normal((d, 3 * d), std), "qkv_b": zeros(3 * d),
+            "proj_w": normal((d, d), res_std), "proj_b": zeros(d),
             "ln2_g": ones(d), "ln2_b": zeros(d),
-            "fc_w": normal(k3, (d, f), std), "fc_b": zeros(f),
-            "out_w": normal(k4, (f, d), res_std), "out_b": zeros(d),
+            "fc_w": normal((d, f), std), "fc_b": zeros(f),
+            "out_w": normal((f, d), res_std), "out_b": zeros(d),
         })
-    return {
-        "embed": normal(keys[0], (cfg.vocab_size, d), std),
-        "pos": normal(keys[1], (cfg.context, d), 0.01),
-        "blocks": blocks,
-        "lnf_g": ones(d), "lnf_b": zeros(d),
-    }
+    return {"embed": embed, "pos": pos, "blocks": blocks, "lnf_g": ones(d), "lnf_b": zeros(d)}
 
 
 def _layer_norm(x, g, b, eps=1e-5):

@@ -59,23 +59,21 @@ def _program(model: ModelConfig, opt: OptimizerConfig, batch_size: int):
 
     S = model.context
 
-    def init_one(key):
-        params = init_params(model, key)
-        return params, make_optimizer(opt, jnp.float32(0.0)).init(params)
-
-    def reinit_opt(params):
+    def init_one(seed):
+        params = init_params(model, seed)
         return params, make_optimizer(opt, jnp.float32(0.0)).init(params)
 
     def chunk_one(state, t0, lr, w, key, train, offsets, sizes, n):
-        def body(carry, t):
+        def body(carry, xs):
+            t, lr_t = xs
             params, opt_state = carry
             batch = sample_batch(jax.random.fold_in(key, t), w, train, offsets, sizes, batch_size, S)
             loss, grads = jax.value_and_grad(lm_loss)(params, batch, model)
-            tx = make_optimizer(opt, lr[t])
+            tx = make_optimizer(opt, lr_t)
             updates, opt_state = tx.update(grads, opt_state, params)
             return (optax_apply(params, updates), opt_state), loss
 
-        return jax.lax.scan(body, state, t0 + jnp.arange(n, dtype=jnp.int32))
+        return jax.lax.scan(body, state, (t0 + jnp.arange(n, dtype=jnp.int32), lr))
 
     def eval_one(state, val):
         params, opt_state = state
@@ -90,8 +88,7 @@ def _program(model: ModelConfig, opt: OptimizerConfig, batch_size: int):
     optax_apply = optax.apply_updates
     chunk = jax.vmap(chunk_one, in_axes=(0, None, 0, 0, 0, None, None, None, None))
     return {
-        "init": jax.jit(jax.vmap(init_one)),
-        "reinit_opt": jax.jit(jax.vmap(reinit_opt)),
+        "init": lambda seeds: _stack([init_one(s) for s in seeds]),
         "chunk": jax.jit(chunk, static_argnums=8, donate_argnums=0),
         "eval": jax.jit(jax.vmap(eval_one, in_axes=(0, None))),
         "eval_params": jax.jit(jax.vmap(lambda s: eval_params(opt, s[1], s[0]))),
@@ -111,11 +108,10 @@ def _unstack(state, k):
     return jax.tree.map(lambda x: np.asarray(x[k]), state)
 
 
-def _keys(seed: int):
+def _data_key(seed: int):
     import jax
 
-    k_init, k_data = jax.random.split(jax.random.PRNGKey(seed))
-    return k_init, k_data
+    return jax.random.fold_in(jax.random.PRNGKey(seed), 0x5EED)
 
 
 # -- metadata -------------------------------------------------------------------------------------
@@ -249,7 +245,7 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
     dirs = [out_dir / c.run_id for c in configs]
     metas = [_meta(c, lr, x) for c, lr, x in zip(configs, lrs, extras, strict=True)]
 
-    fresh = prog["init"](jnp.stack([_keys(c.seed)[0] for c in configs]))
+    fresh = prog["init"]([c.seed for c in configs])
     start, states = 0, None
     if resume:
         starts, states = [], []
@@ -296,9 +292,9 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
     logs = [RunLog(d, c.run_id, keep_before=(c.step_offset + start) if resume else 0)
             for c, d in zip(configs, dirs, strict=True)]
 
-    lr32 = jnp.asarray(np.stack(lrs), dtype=jnp.float32)
+    lr32 = np.stack(lrs).astype(np.float32)
     w = jnp.asarray(np.array([c.mixture for c in configs]), dtype=jnp.float32)
-    dkeys = jnp.stack([_keys(c.seed)[1] for c in configs])
+    dkeys = jnp.stack([_data_key(c.seed) for c in configs])
     train_arr, offsets, sizes = jnp.asarray(data.train), jnp.asarray(data.offsets), jnp.asarray(data.sizes)
     val = jnp.asarray(data.val)
     sf = c0.optimizer.name == "schedule_free_adamw"
@@ -312,7 +308,7 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
     try:
         while step < T:
             n = min(E - step % E, T - step)
-            state, losses = prog["chunk"](state, jnp.int32(step), lr32, w, dkeys, train_arr,
+            state, losses = prog["chunk"](state, jnp.int32(step), lr32[:, step : step + n], w, dkeys, train_arr,
                                           offsets, sizes, n)
             at_x, at_y = prog["eval"](state, val)
             losses, at_x, at_y = np.asarray(losses), np.asarray(at_x), np.asarray(at_y)
@@ -396,10 +392,12 @@ def _init_from(configs, state, prog):
         else:
             params.append(st[0])
             opt_states.append(st[1])
-    p = _stack(params)
-    fresh_opt = prog["reinit_opt"](p)[1]
-    opts = [o if o is not None else _unstack(fresh_opt, k) for k, o in enumerate(opt_states)]
-    return p, _stack(opts)
+    from lawfit.proxy._optim import make_optimizer
+
+    tx = make_optimizer(configs[0].optimizer, jnp.float32(0.0))
+    opts = [o if o is not None else tx.init(jax.tree.map(jnp.asarray, params[k]))
+            for k, o in enumerate(opt_states)]
+    return _stack(params), _stack(opts)
 
 
 def train(config: RunConfig, out_dir, *, resume: bool = False,
