@@ -18,7 +18,7 @@ import numpy as np
 
 from lawfit._x64 import x64
 from lawfit.schedules import _checks as C
-from lawfit.schedules._core import from_spec
+from lawfit.schedules._core import Schedule, from_spec
 
 __all__ = ["to_array"]
 
@@ -28,7 +28,9 @@ def to_array(schedule: Any, total_steps: int) -> np.ndarray:
     """Values of ``schedule`` at steps ``0 .. total_steps - 1`` as a float64 numpy array.
 
     ``schedule`` is a lawfit schedule, a spec dict or any optax-style callable ``step -> lr``
-    (evaluated on an int64 step array in float64, whatever the global ``jax_enable_x64``).
+    (evaluated on int64 steps in float64, whatever the global ``jax_enable_x64``; foreign
+    callables are vmapped, so scalar-only optax schedules work, or called per step if they are
+    not traceable).
     """
     import jax.numpy as jnp
 
@@ -37,5 +39,13 @@ def to_array(schedule: Any, total_steps: int) -> np.ndarray:
     if not callable(fn):
         raise ValueError(f"schedule must be a schedule, a spec dict or a callable, got {fn!r}")
     steps = jnp.arange(n, dtype=jnp.int64)
-    out = np.asarray(fn(steps), dtype=np.float64)
+    if isinstance(fn, Schedule):
+        out = np.asarray(fn(steps), dtype=np.float64)
+    else:  # foreign schedules may only accept scalar steps (optax's piecewise_interpolate)
+        import jax
+
+        try:
+            out = np.asarray(jax.vmap(fn)(steps), dtype=np.float64)
+        except Exception:  # not traceable: plain Python per step
+            out = np.asarray([float(fn(i)) for i in range(n)], dtype=np.float64)
     return np.broadcast_to(out, (n,)).copy()
