@@ -173,10 +173,37 @@ def read(
                     "the directory holds no log files", path=p, hint="pass files or format=..."
                 )
             for f in files:
-                _read_one(f, None, reader, opts, exact, raws)
+                _guarded(f, None, reader, opts, exact, raws)
         else:
-            _read_one(p, fmt, reader, opts, exact, raws)
-    return _finish(raws, opts, exact)
+            _guarded(p, fmt, reader, opts, exact, raws)
+    n = len(exact) + len(raws)
+    try:
+        return _finish(raws, opts, exact)
+    except _UNEXPECTED as e:
+        if isinstance(e, ImportError):
+            raise
+        raise ImportError(f"could not import {n} run(s): {type(e).__name__}: {e}") from e
+
+
+# Exceptions that malformed content can trigger deep inside parsers; they are re-raised as
+# ImportError naming the file, so that nothing else escapes read().
+_UNEXPECTED = (
+    ValueError, KeyError, IndexError, TypeError, OverflowError, RecursionError, UnicodeError,
+    ZeroDivisionError, pa.ArrowException, OSError, MemoryError,
+)
+
+
+def _guarded(p: Path, fmt, reader, opts, exact, raws) -> None:
+    try:
+        _read_one(p, fmt, reader, opts, exact, raws)
+    except ImportError:
+        raise
+    except _UNEXPECTED as e:
+        raise ParseError(
+            f"could not parse the file ({type(e).__name__}: {str(e)[:160]})",
+            path=p,
+            hint="please report this file shape; pass format=... if it was misdetected",
+        ) from e
 
 
 def _detect_or_folder(p: Path) -> str:

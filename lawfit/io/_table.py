@@ -190,7 +190,7 @@ def _int_steps(series: pd.Series, path, line_offset, rows=None) -> np.ndarray:
         if bad.any():
             i = int(np.argmax(bad))
             raise ParseError(
-                f"step {series.iloc[i]!r} is not a whole number",
+                f"step {series.astype(object).iloc[i]} is not a whole number",
                 path=path,
                 line=_line(i if rows is None else rows[i], line_offset),
                 column="step",
@@ -269,7 +269,10 @@ def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
     steps = np.zeros(len(frame), dtype=np.int64)
     if data.size:
         steps[data] = _int_steps(
-            frame["step"].iloc[data].reset_index(drop=True), path, line_offset, rows=data
+            _col(frame, "step", path, line_offset).iloc[data].reset_index(drop=True),
+            path,
+            line_offset,
+            rows=data,
         )
     values = _float_column(_col(frame, "value", path, line_offset), "value", path, line_offset)
     codes, uniques = pd.factorize(run_ids)

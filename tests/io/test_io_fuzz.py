@@ -1,0 +1,297 @@
+"""Fuzz suite: thousands of malformed inputs; each loads correctly or raises lawfit.io.ImportError
+(or a documented subclass) naming the file and, for local problems, the line or column. Nothing
+else escapes, nothing hangs, and the source is never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lawfit import io
+from lawfit.runs import Run, RunSet
+
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+
+# problems that concern a whole file or run, not a place in it
+WHOLE_FILE = (
+    "the file is empty",
+    "no JSON records",
+    "log lines found",
+    "not a readable Parquet",
+    "cannot tell",
+    "unknown file type",
+    "no MLflow runs",
+)
+
+TOKENS = [
+    "nan", "NaN", "inf", "-inf", "-1", "-7", "1e400", "-1e400", "abc", "", "-0", "0", "1.5",
+    "99999999999999999999999999", "1e-320", "0x10", "1,5", "true", "null", "None", '"', "''",
+    ",", ";", "\t", "\n", "\r\n", "é", "\u2028", " ", "{", "[]", "3.0.1", "--1", "+2", "1_000",
+]
+
+
+def _hash(p: Path) -> str:
+    h = hashlib.sha256()
+    for f in [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@st.composite
+def mutated(draw, base: bytes, n_max: int = 3):
+    data = bytearray(base)
+    for _ in range(draw(st.integers(1, n_max))):
+        kind = draw(st.sampled_from(
+            ["truncate", "delete", "insert", "token", "delim", "latin1", "dupline", "swaplines",
+             "bytes", "blank"]
+        ))
+        n = len(data)
+        if kind == "truncate" and n:
+            data = data[: draw(st.integers(0, n))]
+        elif kind == "delete" and n:
+            i = draw(st.integers(0, n - 1))
+            data = data[:i] + data[i + draw(st.integers(1, 20)):]
+        elif kind == "insert":
+            i = draw(st.integers(0, n))
+            data = data[:i] + draw(st.sampled_from(TOKENS)).encode() + data[i:]
+        elif kind == "token" and n:
+            text = data.decode("utf-8", errors="replace")
+            import re
+
+            nums = [m.span() for m in re.finditer(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text)]
+            if nums:
+                a, b = draw(st.sampled_from(nums))
+                text = text[:a] + draw(st.sampled_from(TOKENS)) + text[b:]
+                data = bytearray(text.encode("utf-8"))
+        elif kind == "delim":
+            data = data.replace(b",", draw(st.sampled_from([b";", b"\t", b" ", b"|"])))
+        elif kind == "latin1":
+            i = draw(st.integers(0, n))
+            data = data[:i] + "é".encode("latin-1") + data[i:]
+        elif kind in ("dupline", "swaplines"):
+            lines = bytes(data).split(b"\n")
+            if len(lines) > 1:
+                i = draw(st.integers(0, len(lines) - 1))
+                j = draw(st.integers(0, len(lines) - 1))
+                if kind == "dupline":
+                    lines.insert(j, lines[i])
+                else:
+                    lines[i], lines[j] = lines[j], lines[i]
+                data = bytearray(b"\n".join(lines))
+        elif kind == "bytes":
+            i = draw(st.integers(0, n))
+            data = data[:i] + draw(st.binary(max_size=8)) + data[i:]
+        elif kind == "blank":
+            data = bytearray(b"" if draw(st.booleans()) else b" \n\n")
+    return bytes(data)
+
+
+def check(path: Path, **options) -> None:
+    before = _hash(path)
+    try:
+        rs = io.read(path, **options)
+        assert isinstance(rs, RunSet)
+        for run in rs:  # a loaded run is a valid run
+            for obs in run.metrics.values():
+                assert obs.steps.dtype == np.int64 and np.all(np.diff(obs.steps) > 0)
+    except io.ImportError as e:
+        msg = str(e)
+        assert e.path is not None and Path(e.path).name in msg or str(path) in msg, msg
+        local = isinstance(e, io.ParseError) and not any(w in msg for w in WHOLE_FILE)
+        if local:
+            assert e.line is not None or e.column is not None, msg
+    assert _hash(path) == before, "the source was modified"
+
+
+def _options(draw_lr: bool, duplicates: str) -> dict:
+    return {"require_lr": draw_lr, "duplicates": duplicates, "lr_extrapolate": "hold"}
+
+
+opts = st.builds(_options, st.booleans(), st.sampled_from(["error", "last", "mean"]))
+
+
+def _in_tmp(name: str, data: bytes, fn) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / name
+        p.write_bytes(data)
+        fn(p)
+
+
+# -- bases -------------------------------------------------------------------------------------------
+
+
+def mpl_csv(n: int, seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    rows = ["step,lr,loss"] + [
+        f"{s},{float(rng.uniform(0, 1e-3))!r},{float(rng.uniform(2, 5))!r}" for s in range(0, 5 * n, 5)
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def canonical_csv(n: int, seed: int, suffix: str) -> bytes:
+    rng = np.random.default_rng(seed)
+    rs = RunSet([
+        Run(f"r{k}", lr=rng.uniform(0, 1, n), metrics={"loss": (np.arange(0, n, 2), rng.normal(size=(n + 1) // 2))},
+            meta={"N": 10**9, "schedule": {"family": "constant"}})
+        for k in range(2)
+    ])
+    with tempfile.TemporaryDirectory() as d:
+        return io.write(rs, Path(d) / f"t{suffix}").read_bytes()
+
+
+def wandb_csv(n: int) -> bytes:
+    head = '"Step","a - train/loss","a - train/loss__MIN","a - train/loss__MAX","b - x - eval/loss"'
+    rows = [f"{s},{4 - s / 100!r},1,2,{'' if s % 3 else 3.5}" for s in range(n)]
+    return (head + "\n" + "\n".join(rows) + "\n").encode()
+
+
+def jsonl(n: int) -> bytes:
+    return "".join(
+        json.dumps({"step": s, "loss": 4 - s / 100, "lr": 1e-3, "run_id": "a" if s % 2 else "b"}) + "\n"
+        for s in range(n)
+    ).encode()
+
+
+def trainer_state(n: int) -> bytes:
+    hist = [{"epoch": s / n, "learning_rate": 1e-3, "loss": 4 - s / 10, "step": s} for s in range(1, n)]
+    hist.append({"eval_loss": 3.0, "epoch": 1.0, "step": n - 1})
+    hist.append({"train_loss": 3.1, "train_runtime": 1.0, "step": n - 1})
+    return json.dumps({"global_step": n - 1, "log_history": hist}, indent=1).encode()
+
+
+def megatron(n: int) -> bytes:
+    return "".join(
+        f" iteration {s:6d}/ 1000 | learning rate: {1e-3:.6E} | lm loss: {4 - s / 100:.6E} | grad norm: 0.8 |\n"
+        for s in range(n)
+    ).encode()
+
+
+# -- the properties ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=500, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 12), seed=st.integers(0, 3), o=opts)
+def test_fuzz_wide_csv(data, n, seed, o):
+    raw = data.draw(mutated(mpl_csv(n, seed)))
+    _in_tmp("run.csv", raw, lambda p: check(p, **o))
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 8), seed=st.integers(0, 3))
+def test_fuzz_canonical_csv(data, n, seed):
+    raw = data.draw(mutated(canonical_csv(n, seed, ".csv")))
+    _in_tmp("table.csv", raw, check)
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 8))
+def test_fuzz_parquet_bytes(data, n):
+    base = canonical_csv(n, 0, ".parquet")
+    i = data.draw(st.integers(0, len(base)))
+    raw = data.draw(st.sampled_from([base[:i], base[:i] + b"\x00" + base[i + 1:], base[i:]]))
+    _in_tmp("table.parquet", raw, check)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 10), o=opts)
+def test_fuzz_wandb_csv(data, n, o):
+    raw = data.draw(mutated(wandb_csv(n)))
+    _in_tmp("export.csv", raw, lambda p: check(p, **o))
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 10), o=opts)
+def test_fuzz_jsonl(data, n, o):
+    raw = data.draw(mutated(jsonl(n)))
+    _in_tmp("log.jsonl", raw, lambda p: check(p, **o))
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(data=st.data(), n=st.integers(2, 8), o=opts)
+def test_fuzz_trainer_state(data, n, o):
+    raw = data.draw(mutated(trainer_state(n)))
+    _in_tmp("trainer_state.json", raw, lambda p: check(p, **o))
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(), st.text(max_size=5)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(entries=st.lists(st.one_of(
+    st.fixed_dictionaries({"step": json_values, "loss": json_values, "learning_rate": json_values}),
+    st.dictionaries(st.sampled_from(["step", "eval_loss", "loss", "epoch", "train_runtime"]), json_values),
+    json_values,
+), max_size=6), o=opts)
+def test_fuzz_trainer_state_structure(entries, o):
+    raw = json.dumps({"log_history": entries}).encode()
+    _in_tmp("trainer_state.json", raw, lambda p: check(p, **o))
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 8), o=opts)
+def test_fuzz_mlflow_metric_file(data, n, o):
+    base = "".join(f"{1700000000000 + s} {4 - s / 10!r} {s}\n" for s in range(n)).encode()
+    raw = data.draw(mutated(base))
+    with tempfile.TemporaryDirectory() as d:
+        run = Path(d) / "mlruns" / "0" / "abc"
+        (run / "metrics").mkdir(parents=True)
+        (run / "tags").mkdir()
+        (run / "metrics" / "loss").write_bytes(raw)
+        (run / "metrics" / "lr").write_bytes(
+            "".join(f"1 0.001 {s}\n" for s in range(n)).encode())
+        check(Path(d) / "mlruns", **o)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 10), o=opts)
+def test_fuzz_megatron_log(data, n, o):
+    raw = data.draw(mutated(megatron(n)))
+    _in_tmp("train.log", raw, lambda p: check(p, **o))
+
+
+_TB_BASE: dict[int, bytes] = {}
+
+
+def _tb_base(n: int) -> bytes:
+    if n not in _TB_BASE:
+        from iofixtures import write_tb_events
+
+        with tempfile.TemporaryDirectory() as d:
+            write_tb_events(Path(d), n=n)
+            _TB_BASE[n] = next(Path(d).glob("*tfevents*")).read_bytes()
+    return _TB_BASE[n]
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(data=st.data(), n=st.integers(1, 4), o=opts)
+def test_fuzz_tensorboard_bytes(data, n, o):
+    base = _tb_base(n)
+    i = data.draw(st.integers(0, len(base) - 1))
+    flip = bytes([base[i] ^ data.draw(st.integers(1, 255))])
+    raw = data.draw(st.sampled_from([base[:i], base[:i] + flip + base[i + 1:], base + base[:i]]))
+    _in_tmp("events.out.tfevents.1.host", raw, lambda p: check(p, **o))
+
+
+def test_nothing_but_import_errors_on_odd_paths(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for p, exc in [
+        (tmp_path / "missing.csv", io.UnsupportedFormatError),
+        (tmp_path / "empty", io.UnsupportedFormatError),
+        (tmp_path / "x.xlsx", io.UnsupportedFormatError),
+    ]:
+        if p.suffix == ".xlsx":
+            p.write_bytes(b"PK\x03\x04")
+        with pytest.raises(exc, match=p.name):
+            io.read(p)
