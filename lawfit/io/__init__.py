@@ -1,4 +1,4 @@
-'''Import training logs into a :class:`~lawfit.runs.RunSet`, and write the canonical run table.
+"""Import training logs into a :class:`~lawfit.runs.RunSet`, and write the canonical run table.
 
 ``read(path_or_paths, format=None, **options) -> RunSet`` detects the format of each path;
 ``write(runset, path)`` writes the canonical table as CSV or Parquet, atomically and losslessly.
@@ -93,7 +93,7 @@ Example:
     >>> back = io.read(io.write(rs, path))
     >>> back["a"].lr.tolist(), back["a"].observed("loss").values.tolist(), back["a"].meta["N"]
     ([0.001, 0.001, 0.001, 0.001], [3.5, 3.25], 100000000)
-'''
+"""
 
 from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
 from lawfit.io._errors import (

@@ -162,10 +162,13 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
                     hint="fix the spec (steps are 0-based optimizer steps) or pass "
                     "check_schedule=False",
                 )
-    elif lr_points is not None and lr_points[0].size and not opts.require_lr and not (
-        lr_points[0].size == total and lr_points[0][0] == 0
-    ) and opts.lr_extrapolate == "error" and (
-        lr_points[0][0] > 0 or lr_points[0][-1] < total - 1
+    elif (
+        lr_points is not None
+        and lr_points[0].size
+        and not opts.require_lr
+        and not (lr_points[0].size == total and lr_points[0][0] == 0)
+        and opts.lr_extrapolate == "error"
+        and (lr_points[0][0] > 0 or lr_points[0][-1] < total - 1)
     ):
         # the LR is not needed and cannot be rebuilt without inventing values: keep the logged
         # points as the metric "lr_logged" instead of dropping them

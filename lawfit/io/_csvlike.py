@@ -69,7 +69,7 @@ def decode(data: bytes, encoding: str, path: Path) -> bytes:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise ParseError(
-            f"byte {data[e.start:e.start + 1]!r} is not valid {encoding} (mixed encodings?)",
+            f"byte {data[e.start : e.start + 1]!r} is not valid {encoding} (mixed encodings?)",
             path=path,
             line=line,
             column=col,
@@ -183,9 +183,11 @@ def numeric_column(table: pa.Table, name: str, path: Path, lines) -> np.ndarray:
     col = table.column(name)
     t = col.type
     if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_null(t):
-        return col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False) if not (
-            pa.types.is_null(t)
-        ) else np.full(len(col), np.nan)
+        return (
+            col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            if not (pa.types.is_null(t))
+            else np.full(len(col), np.nan)
+        )
     vals = col.to_pylist()
     for i, v in enumerate(vals):
         if v is None:
@@ -218,8 +220,9 @@ def table_to_raw(
     cols = [c for c in table.column_names if c not in set(ignore_columns)]
     if len(set(cols)) != len(cols):
         dup = next(c for c in cols if cols.count(c) > 1)
-        raise ParseError(f"column {dup!r} appears twice in the header", path=path, line=1,
-                         column=dup)
+        raise ParseError(
+            f"column {dup!r} appears twice in the header", path=path, line=1, column=dup
+        )
     step_col = find_column(cols, STEP_KEYS, step_column)
     if step_col is None:
         raise ParseError(
@@ -232,8 +235,11 @@ def table_to_raw(
     if run_column is not None and run_col is None:
         raise ParseError(f"no run column {run_column!r}", path=path, line=1, column=run_column)
     steps_f = numeric_column(table, step_col, path, lines)
-    bad = ~np.isfinite(steps_f) | (steps_f != np.round(steps_f)) | (steps_f < 0) | (
-        np.abs(steps_f) > 2.0**62
+    bad = (
+        ~np.isfinite(steps_f)
+        | (steps_f != np.round(steps_f))
+        | (steps_f < 0)
+        | (np.abs(steps_f) > 2.0**62)
     )
     if bad.any():
         i = int(np.argmax(bad))
@@ -295,7 +301,8 @@ def read_jsonl_records(
                 dropped = True
                 break
             raise ParseError(
-                f"invalid JSON: {getattr(e, 'msg', e)}" + (" (truncated last line?)" if last else ""),
+                f"invalid JSON: {getattr(e, 'msg', e)}"
+                + (" (truncated last line?)" if last else ""),
                 path=path,
                 line=k + 1,
                 column=getattr(e, "colno", None),

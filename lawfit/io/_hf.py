@@ -83,8 +83,11 @@ def trainer_state_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRu
             }
             continue
         step = entry.get("step")
-        if isinstance(step, bool) or not isinstance(step, (int, float)) or step != step or (
-            step < 0 or step != int(step)
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, (int, float))
+            or step != step
+            or (step < 0 or step != int(step))
         ):
             raise ParseError(f"'step' is {step!r}, not a non-negative whole number", **where)
         is_eval = any(str(k).startswith("eval_") for k in entry)

@@ -23,10 +23,9 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
-
-import builtins
 
 import numpy as np
 
@@ -131,4 +130,3 @@ def lr_from_schedule(spec: Any, total_steps: int, *, run_id: str = "<run>") -> n
             f"{type(spec).__name__}"
         )
     return np.asarray(sch.to_array(fn, int(total_steps)), dtype=np.float64)
-

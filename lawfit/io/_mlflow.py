@@ -25,8 +25,10 @@ __all__ = ["is_mlflow_run_dir", "find_mlflow_runs", "read_mlflow_run_dir", "read
 
 
 def is_mlflow_run_dir(p: Path) -> bool:
-    return p.is_dir() and (p / "metrics").is_dir() and (
-        (p / "meta.yaml").exists() or (p / "params").is_dir() or (p / "tags").is_dir()
+    return (
+        p.is_dir()
+        and (p / "metrics").is_dir()
+        and ((p / "meta.yaml").exists() or (p / "params").is_dir() or (p / "tags").is_dir())
     )
 
 
@@ -45,7 +47,9 @@ def _read_text(p: Path) -> str:
     try:
         return p.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ParseError(f"not UTF-8 text ({e.reason})", path=p, line=1, column=e.start + 1) from None
+        raise ParseError(
+            f"not UTF-8 text ({e.reason})", path=p, line=1, column=e.start + 1
+        ) from None
 
 
 def _kv_dir(d: Path) -> dict[str, str]:
@@ -72,22 +76,25 @@ def read_metric_file(f: Path) -> tuple[np.ndarray, np.ndarray]:
         try:
             value = float(parts[1])
         except ValueError:
-            raise ParseError(f"value {parts[1][:40]!r} is not a number", path=f, line=i,
-                             column=2) from None
+            raise ParseError(
+                f"value {parts[1][:40]!r} is not a number", path=f, line=i, column=2
+            ) from None
         step = 0
         if len(parts) == 3:
             try:
                 step = int(parts[2])
             except ValueError:
-                raise ParseError(f"step {parts[2][:40]!r} is not an integer", path=f, line=i,
-                                 column=3) from None
+                raise ParseError(
+                    f"step {parts[2][:40]!r} is not an integer", path=f, line=i, column=3
+                ) from None
             if step < 0 or step > 2**62:
                 raise ParseError(f"step {step} is out of range", path=f, line=i, column=3)
         try:
             int(parts[0])
         except ValueError:
-            raise ParseError(f"timestamp {parts[0][:40]!r} is not an integer", path=f, line=i,
-                             column=1) from None
+            raise ParseError(
+                f"timestamp {parts[0][:40]!r} is not an integer", path=f, line=i, column=1
+            ) from None
         steps.append(step)
         values.append(value)
     return np.asarray(steps, dtype=np.int64), np.asarray(values, dtype=np.float64)
@@ -123,7 +130,9 @@ def read_mlflow_client(
         try:
             from mlflow.tracking import MlflowClient
         except ImportError:
-            raise MissingExtraError("mlflow-skinny", "mlflow", "reading MLflow runs from a server") from None
+            raise MissingExtraError(
+                "mlflow-skinny", "mlflow", "reading MLflow runs from a server"
+            ) from None
         client = MlflowClient(tracking_uri=tracking_uri)
     out = []
     for rid in run_ids:

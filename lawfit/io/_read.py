@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lawfit.io import _csvlike as _csv, _hf, _mlflow, _tensorboard, _textlogs, _wandb
+from lawfit.io import _csvlike as _csv
+from lawfit.io import _hf, _mlflow, _tensorboard, _textlogs, _wandb
 from lawfit.io._build import BuildOptions, RawRun, build_run
 from lawfit.io._errors import (
     ImportError,
@@ -128,7 +129,8 @@ def _expand(paths: Any) -> list[Path]:
 def _folder_files(p: Path) -> list[Path]:
     """A plain folder of tabular files (e.g. one MPL-style CSV per run)."""
     files = sorted(
-        f for f in p.rglob("*")
+        f
+        for f in p.rglob("*")
         if f.is_file() and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl")
     )
     return files
@@ -188,8 +190,17 @@ def read(
 # Exceptions that malformed content can trigger deep inside parsers; they are re-raised as
 # ImportError naming the file, so that nothing else escapes read().
 _UNEXPECTED = (
-    ValueError, KeyError, IndexError, TypeError, OverflowError, RecursionError, UnicodeError,
-    ZeroDivisionError, pa.ArrowException, OSError, MemoryError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    OverflowError,
+    RecursionError,
+    UnicodeError,
+    ZeroDivisionError,
+    pa.ArrowException,
+    OSError,
+    MemoryError,
 )
 
 
@@ -250,8 +261,17 @@ def _dedupe_ids(raws: list[RawRun], exact: list[Run]) -> None:
 
 class _ReaderOptions:
     __slots__ = (
-        "run_id", "delimiter", "encoding", "run_column", "step_column", "ignore_columns",
-        "metrics", "keys", "api", "tracking_uri", "allow_partial_last_line",
+        "run_id",
+        "delimiter",
+        "encoding",
+        "run_column",
+        "step_column",
+        "ignore_columns",
+        "metrics",
+        "keys",
+        "api",
+        "tracking_uri",
+        "allow_partial_last_line",
     )
 
     @classmethod
@@ -271,8 +291,14 @@ class _ReaderOptions:
         return self
 
 
-def _read_one(p: Path, fmt: str | None, ro: _ReaderOptions, opts: BuildOptions,
-              exact: list[Run], raws: list[RawRun]) -> None:
+def _read_one(
+    p: Path,
+    fmt: str | None,
+    ro: _ReaderOptions,
+    opts: BuildOptions,
+    exact: list[Run],
+    raws: list[RawRun],
+) -> None:
     fmt = fmt or detect_format(p)
     if fmt == "proxy":
         _read_proxy(p, ro, opts, exact, raws)
@@ -291,7 +317,9 @@ def _read_one(p: Path, fmt: str | None, ro: _ReaderOptions, opts: BuildOptions,
         obj = _json_load(text, f)
         if not _hf.looks_like_trainer_state(obj):
             raise ParseError(
-                "not a trainer_state.json (no 'log_history' list)", path=f, line=1,
+                "not a trainer_state.json (no 'log_history' list)",
+                path=f,
+                line=1,
                 hint="pass format=... for other JSON logs",
             )
         rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)
@@ -359,8 +387,13 @@ def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, li
         raise ParseError("no data rows after the header", path=p, line=2)
     if "metric" in low and "value" in low:
         frame = table.to_pandas()
-        frame = frame.rename(columns={low[k]: k for k in ("metric", "value", "step", "lr", "meta",
-                                                            "run_id", "run") if k in low})
+        frame = frame.rename(
+            columns={
+                low[k]: k
+                for k in ("metric", "value", "step", "lr", "meta", "run_id", "run")
+                if k in low
+            }
+        )
         if line_array is not None:
             offset = line_array
         elif data is not None:
@@ -376,8 +409,13 @@ def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, li
             raws.extend(_long_raws(frame, p, offset))
         return
     found = _csv.table_to_raw(
-        table, p, lines=lines, run_column=ro.run_column, step_column=ro.step_column,
-        ignore_columns=ro.ignore_columns, run_id=ro.run_id,
+        table,
+        p,
+        lines=lines,
+        run_column=ro.run_column,
+        step_column=ro.step_column,
+        ignore_columns=ro.ignore_columns,
+        run_id=ro.run_id,
     )
     for r in found:
         if _csv.find_column(cols, _csv.RUN_KEYS, ro.run_column) is None and ro.run_id is None:
@@ -402,16 +440,24 @@ def _long_raws(frame: pd.DataFrame, p: Path, offset) -> list[RawRun]:
 
 
 def _read_proxy(p: Path, ro, opts, exact, raws) -> None:
-    dirs = [p] if (p / "meta.json").is_file() else [
-        d for d in sorted(p.iterdir()) if d.is_dir() and (d / "meta.json").is_file()
-    ]
+    dirs = (
+        [p]
+        if (p / "meta.json").is_file()
+        else [d for d in sorted(p.iterdir()) if d.is_dir() and (d / "meta.json").is_file()]
+    )
     read_run_dir = _proxy_reader()
     for d in dirs:
         if read_run_dir is not None:
             try:
                 exact.append(read_run_dir(d))
-            except (ValueError, KeyError, TypeError, IndexError, OverflowError,
-                    RecursionError) as e:
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+                OverflowError,
+                RecursionError,
+            ) as e:
                 if isinstance(e, ImportError):
                     raise
                 raise ParseError(
@@ -467,8 +513,11 @@ def write(runset: RunSet | Run, path: str | os.PathLike, *, format: str | None =
         raise TypeError(f"write() needs a RunSet or Run, got {type(runset).__name__}")
     p = Path(path)
     fmt = format or (
-        "parquet" if p.suffix.lower() in (".parquet", ".pq") else
-        "csv" if p.suffix.lower() == ".csv" else None
+        "parquet"
+        if p.suffix.lower() in (".parquet", ".pq")
+        else "csv"
+        if p.suffix.lower() == ".csv"
+        else None
     )
     if fmt not in ("csv", "parquet"):
         raise ValueError(

@@ -149,8 +149,10 @@ def join_branch(base: Run, branch: Run, *, at_step: int, run_id: str | None = No
         "base_points_after": dropped,
         "branch_meta": dict(branch.meta),
     }
-    src = base.lr_source if base.lr_source == branch.lr_source else (
-        f"{base.lr_source}+{branch.lr_source}"
+    src = (
+        base.lr_source
+        if base.lr_source == branch.lr_source
+        else (f"{base.lr_source}+{branch.lr_source}")
     )
     return Run(
         run_id or f"{base.run_id}+{branch.run_id}",

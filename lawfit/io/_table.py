@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lawfit.io._build import BuildOptions, RawRun, build_run
-from lawfit.io._errors import ImportError, ParseError
+from lawfit.io._errors import ParseError
 from lawfit.runs import Run, RunSet
 
 __all__ = ["COLUMNS", "RUN_ROW", "LR_METRIC", "runset_to_frame", "frame_to_runset"]
@@ -239,8 +239,9 @@ def frame_to_runset(
     if is_run_row.any():
         return _canonical(frame, run_ids, metric, is_run_row, path, line_offset)
     opts = BuildOptions(**options)
-    return RunSet(build_run(r, opts) for r in _generic_raws(frame, path=path,
-                                                              line_offset=line_offset))
+    return RunSet(
+        build_run(r, opts) for r in _generic_raws(frame, path=path, line_offset=line_offset)
+    )
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -311,8 +312,10 @@ def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
                 s, v = steps[r], values[r]
                 if name == LR_METRIC:
                     total = info.get("total_steps")
-                    if total is None or s.size != int(total) or not np.array_equal(
-                        s, np.arange(s.size)
+                    if (
+                        total is None
+                        or s.size != int(total)
+                        or not np.array_equal(s, np.arange(s.size))
                     ):
                         raise ParseError(
                             f"run {rid!r}: 'lr' rows must cover steps 0..total_steps-1 "

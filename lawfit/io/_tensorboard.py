@@ -93,7 +93,9 @@ def iter_records(data: bytes, path: Path, masked_crc32c):
         (crc,) = struct.unpack("<I", data[pos + 8 : pos + 12])
         if masked_crc32c(header) != crc:
             raise ParseError(
-                "bad record header checksum (corrupt file)", path=path, line=k,
+                "bad record header checksum (corrupt file)",
+                path=path,
+                line=k,
                 hint="the line is the record number in the event file",
             )
         end = pos + 12 + length + 4
@@ -121,7 +123,9 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
                 event = event_pb2.Event.FromString(payload)
             except (DecodeError, ValueError, RuntimeError) as e:
                 raise ParseError(
-                    f"corrupt event record ({type(e).__name__})", path=f, line=k,
+                    f"corrupt event record ({type(e).__name__})",
+                    path=f,
+                    line=k,
                     hint="the line is the record number in the event file",
                 ) from None
             if not event.HasField("summary"):
@@ -156,8 +160,12 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
         steps = np.asarray(s, dtype=np.int64)
         if steps.size and steps.min() < 0:
             i = int(np.argmax(steps < 0))
-            raise ParseError(f"negative step {int(steps[i])} for tag {tag!r}", path=source,
-                             column=tag, line=i + 1)
+            raise ParseError(
+                f"negative step {int(steps[i])} for tag {tag!r}",
+                path=source,
+                column=tag,
+                line=i + 1,
+            )
         raw.metrics[tag] = (steps, np.asarray(v, dtype=np.float64))
     return raw
 

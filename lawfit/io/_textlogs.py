@@ -92,7 +92,9 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         if x is None:
             if strict:
                 raise ParseError(
-                    f"{key!r} value {raw_value[:40]!r} is not a number", path=path, line=lineno,
+                    f"{key!r} value {raw_value[:40]!r} is not a number",
+                    path=path,
+                    line=lineno,
                     column=key,
                 )
             return

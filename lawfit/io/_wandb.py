@@ -64,9 +64,7 @@ def wandb_csv_to_raw(
     for c in keep[1:]:
         split = _split(str(c), metrics)
         if split is None:
-            raise ParseError(
-                f"header {c!r} is not '<run> - <metric>'", path=path, line=1, column=c
-            )
+            raise ParseError(f"header {c!r} is not '<run> - <metric>'", path=path, line=1, column=c)
         run, metric = split
         v = numeric_column(table, c, path, lines)
         logged = ~table.column(c).is_null().to_numpy(zero_copy_only=False)
@@ -188,7 +186,9 @@ def read_wandb_api(
 
 
 def _history_keys(run: Any, summary: dict) -> list[str]:
-    keys = [k for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    keys = [
+        k for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    ]
     return [k for k in keys if not k.startswith("_")]
 
 

@@ -28,7 +28,9 @@ def write_mpl_csv(path: Path, total: int = 200, every: int = 1, seed: int = 0) -
     lr = lr_cosine(total)
     steps = np.arange(0, total, every)
     loss = loss_curve(steps, seed)
-    lines = ["step,lr,loss"] + [f"{s},{float(lr[s])!r},{float(v)!r}" for s, v in zip(steps, loss)]
+    lines = ["step,lr,loss"] + [
+        f"{s},{float(lr[s])!r},{float(v)!r}" for s, v in zip(steps, loss, strict=False)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return steps, lr, loss
 
@@ -134,9 +136,11 @@ def write_mlruns(root: Path, n_steps: int = 30) -> dict:
         lr = lr_cosine(n_steps)
         ts = 1_700_000_000_000
         (d / "metrics" / "train" / "loss").write_text(
-            "".join(f"{ts + s} {float(v)!r} {s}\n" for s, v in zip(steps, loss))
+            "".join(f"{ts + s} {float(v)!r} {s}\n" for s, v in zip(steps, loss, strict=False))
         )
-        (d / "metrics" / "lr").write_text("".join(f"{ts + s} {float(v)!r} {s}\n" for s, v in zip(steps, lr)))
+        (d / "metrics" / "lr").write_text(
+            "".join(f"{ts + s} {float(v)!r} {s}\n" for s, v in zip(steps, lr, strict=False))
+        )
         (d / "params" / "peak_lr").write_text("0.0003")
         (d / "tags" / "mlflow.runName").write_text(name)
         (d / "tags" / "team").write_text("pretrain")
@@ -146,7 +150,11 @@ def write_mlruns(root: Path, n_steps: int = 30) -> dict:
 
 def megatron_lines(total: int = 40, every: int = 10, restart_at: int | None = None) -> tuple:
     lr = lr_cosine(total + 1)
-    out = ["using world size: 8", "> building GPT model ...", "\x1b[32m[after training is done]\x1b[0m"]
+    out = [
+        "using world size: 8",
+        "> building GPT model ...",
+        "\x1b[32m[after training is done]\x1b[0m",
+    ]
     steps = list(range(every, total + 1, every))
     if restart_at is not None:
         steps = steps + [s for s in steps if s > restart_at]
@@ -192,6 +200,10 @@ def write_tb_events(logdir: Path, n: int = 12_000, new_style_lr: bool = True) ->
                     tensor=tensor_util.make_tensor_proto(np.float64(lr[s])),
                 )
             )
-        w.add_event(event_pb2.Event(step=int(s), wall_time=time.time(), summary=summary_pb2.Summary(value=vals)))
+        w.add_event(
+            event_pb2.Event(
+                step=int(s), wall_time=time.time(), summary=summary_pb2.Summary(value=vals)
+            )
+        )
     w.close()
     return steps, loss, lr

@@ -31,9 +31,42 @@ WHOLE_FILE = (
 )
 
 TOKENS = [
-    "nan", "NaN", "inf", "-inf", "-1", "-7", "1e400", "-1e400", "abc", "", "-0", "0", "1.5",
-    "99999999999999999999999999", "1e-320", "0x10", "1,5", "true", "null", "None", '"', "''",
-    ",", ";", "\t", "\n", "\r\n", "é", "\u2028", " ", "{", "[]", "3.0.1", "--1", "+2", "1_000",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "-1",
+    "-7",
+    "1e400",
+    "-1e400",
+    "abc",
+    "",
+    "-0",
+    "0",
+    "1.5",
+    "99999999999999999999999999",
+    "1e-320",
+    "0x10",
+    "1,5",
+    "true",
+    "null",
+    "None",
+    '"',
+    "''",
+    ",",
+    ";",
+    "\t",
+    "\n",
+    "\r\n",
+    "é",
+    "\u2028",
+    " ",
+    "{",
+    "[]",
+    "3.0.1",
+    "--1",
+    "+2",
+    "1_000",
 ]
 
 
@@ -49,16 +82,28 @@ def _hash(p: Path) -> str:
 def mutated(draw, base: bytes, n_max: int = 3):
     data = bytearray(base)
     for _ in range(draw(st.integers(1, n_max))):
-        kind = draw(st.sampled_from(
-            ["truncate", "delete", "insert", "token", "delim", "latin1", "dupline", "swaplines",
-             "bytes", "blank"]
-        ))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "truncate",
+                    "delete",
+                    "insert",
+                    "token",
+                    "delim",
+                    "latin1",
+                    "dupline",
+                    "swaplines",
+                    "bytes",
+                    "blank",
+                ]
+            )
+        )
         n = len(data)
         if kind == "truncate" and n:
             data = data[: draw(st.integers(0, n))]
         elif kind == "delete" and n:
             i = draw(st.integers(0, n - 1))
-            data = data[:i] + data[i + draw(st.integers(1, 20)):]
+            data = data[:i] + data[i + draw(st.integers(1, 20)) :]
         elif kind == "insert":
             i = draw(st.integers(0, n))
             data = data[:i] + draw(st.sampled_from(TOKENS)).encode() + data[i:]
@@ -131,18 +176,25 @@ def _in_tmp(name: str, data: bytes, fn) -> None:
 def mpl_csv(n: int, seed: int) -> bytes:
     rng = np.random.default_rng(seed)
     rows = ["step,lr,loss"] + [
-        f"{s},{float(rng.uniform(0, 1e-3))!r},{float(rng.uniform(2, 5))!r}" for s in range(0, 5 * n, 5)
+        f"{s},{float(rng.uniform(0, 1e-3))!r},{float(rng.uniform(2, 5))!r}"
+        for s in range(0, 5 * n, 5)
     ]
     return ("\n".join(rows) + "\n").encode()
 
 
 def canonical_csv(n: int, seed: int, suffix: str) -> bytes:
     rng = np.random.default_rng(seed)
-    rs = RunSet([
-        Run(f"r{k}", lr=rng.uniform(0, 1, n), metrics={"loss": (np.arange(0, n, 2), rng.normal(size=(n + 1) // 2))},
-            meta={"N": 10**9, "schedule": {"family": "constant"}})
-        for k in range(2)
-    ])
+    rs = RunSet(
+        [
+            Run(
+                f"r{k}",
+                lr=rng.uniform(0, 1, n),
+                metrics={"loss": (np.arange(0, n, 2), rng.normal(size=(n + 1) // 2))},
+                meta={"N": 10**9, "schedule": {"family": "constant"}},
+            )
+            for k in range(2)
+        ]
+    )
     with tempfile.TemporaryDirectory() as d:
         return io.write(rs, Path(d) / f"t{suffix}").read_bytes()
 
@@ -155,13 +207,16 @@ def wandb_csv(n: int) -> bytes:
 
 def jsonl(n: int) -> bytes:
     return "".join(
-        json.dumps({"step": s, "loss": 4 - s / 100, "lr": 1e-3, "run_id": "a" if s % 2 else "b"}) + "\n"
+        json.dumps({"step": s, "loss": 4 - s / 100, "lr": 1e-3, "run_id": "a" if s % 2 else "b"})
+        + "\n"
         for s in range(n)
     ).encode()
 
 
 def trainer_state(n: int) -> bytes:
-    hist = [{"epoch": s / n, "learning_rate": 1e-3, "loss": 4 - s / 10, "step": s} for s in range(1, n)]
+    hist = [
+        {"epoch": s / n, "learning_rate": 1e-3, "loss": 4 - s / 10, "step": s} for s in range(1, n)
+    ]
     hist.append({"eval_loss": 3.0, "epoch": 1.0, "step": n - 1})
     hist.append({"train_loss": 3.1, "train_runtime": 1.0, "step": n - 1})
     return json.dumps({"global_step": n - 1, "log_history": hist}, indent=1).encode()
@@ -196,7 +251,7 @@ def test_fuzz_canonical_csv(data, n, seed):
 def test_fuzz_parquet_bytes(data, n):
     base = canonical_csv(n, 0, ".parquet")
     i = data.draw(st.integers(0, len(base)))
-    raw = data.draw(st.sampled_from([base[:i], base[:i] + b"\x00" + base[i + 1:], base[i:]]))
+    raw = data.draw(st.sampled_from([base[:i], base[:i] + b"\x00" + base[i + 1 :], base[i:]]))
     _in_tmp("table.parquet", raw, check)
 
 
@@ -222,18 +277,33 @@ def test_fuzz_trainer_state(data, n, o):
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(), st.text(max_size=5)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(), st.text(max_size=5)
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 
 
 @settings(max_examples=300, **SETTINGS)
-@given(entries=st.lists(st.one_of(
-    st.fixed_dictionaries({"step": json_values, "loss": json_values, "learning_rate": json_values}),
-    st.dictionaries(st.sampled_from(["step", "eval_loss", "loss", "epoch", "train_runtime"]), json_values),
-    json_values,
-), max_size=6), o=opts)
+@given(
+    entries=st.lists(
+        st.one_of(
+            st.fixed_dictionaries(
+                {"step": json_values, "loss": json_values, "learning_rate": json_values}
+            ),
+            st.dictionaries(
+                st.sampled_from(["step", "eval_loss", "loss", "epoch", "train_runtime"]),
+                json_values,
+            ),
+            json_values,
+        ),
+        max_size=6,
+    ),
+    o=opts,
+)
 def test_fuzz_trainer_state_structure(entries, o):
     raw = json.dumps({"log_history": entries}).encode()
     _in_tmp("trainer_state.json", raw, lambda p: check(p, **o))
@@ -249,8 +319,7 @@ def test_fuzz_mlflow_metric_file(data, n, o):
         (run / "metrics").mkdir(parents=True)
         (run / "tags").mkdir()
         (run / "metrics" / "loss").write_bytes(raw)
-        (run / "metrics" / "lr").write_bytes(
-            "".join(f"1 0.001 {s}\n" for s in range(n)).encode())
+        (run / "metrics" / "lr").write_bytes("".join(f"1 0.001 {s}\n" for s in range(n)).encode())
         check(Path(d) / "mlruns", **o)
 
 
@@ -280,7 +349,7 @@ def test_fuzz_tensorboard_bytes(data, n, o):
     base = _tb_base(n)
     i = data.draw(st.integers(0, len(base) - 1))
     flip = bytes([base[i] ^ data.draw(st.integers(1, 255))])
-    raw = data.draw(st.sampled_from([base[:i], base[:i] + flip + base[i + 1:], base + base[:i]]))
+    raw = data.draw(st.sampled_from([base[:i], base[:i] + flip + base[i + 1 :], base + base[:i]]))
     _in_tmp("events.out.tfevents.1.host", raw, lambda p: check(p, **o))
 
 

@@ -206,8 +206,9 @@ def test_wandb_api_full_resolution_per_key():
         if s % 25 == 24:
             row["eval/loss"] = 4.1 - s / 100
         rows.append(row)
-    fake = _FakeRun(rows, {"_step": 99, "train/loss": 3.01, "eval/loss": 3.12,
-                           "train/learning_rate": 1e-3})
+    fake = _FakeRun(
+        rows, {"_step": 99, "train/loss": 3.01, "eval/loss": 3.12, "train/learning_rate": 1e-3}
+    )
     rs = io.read(["ent/proj/abc123"], format="wandb-api", api=_FakeApi({"ent/proj/abc123": fake}))
     run = rs["fake-run-1"]
     assert run.observed("loss").steps.size == 100  # not the 4 rows that also hold eval/loss
@@ -248,8 +249,10 @@ def test_tensorboard_keeps_every_scalar_including_tensor_scalars(tmp_path):
     np.testing.assert_array_equal(run.observed("loss").values, loss)
     np.testing.assert_array_equal(run.lr, lr)  # new-style float64 tensor scalars, exact
     assert run.lr_source == "logged"
-    assert run.meta["tensorboard_value_kinds"] == {"lm loss": "simple_value",
-                                                   "learning-rate": "tensor"}
+    assert run.meta["tensorboard_value_kinds"] == {
+        "lm loss": "simple_value",
+        "learning-rate": "tensor",
+    }
     assert run.meta["aliases"] == {"loss": "lm loss", "lr": "learning-rate"}
 
 
@@ -279,8 +282,9 @@ def test_hf_trainer_state_train_and_eval_apart(tmp_path):
     assert "train_loss" not in run.metrics  # the final summary is not a curve point
     assert run.meta["train_summary"]["train_loss"] == 3.3
     assert run.meta["logging_steps"] == 5
-    np.testing.assert_array_equal(run.lr[[h["step"] for h in train]],
-                                  [h["learning_rate"] for h in train])
+    np.testing.assert_array_equal(
+        run.lr[[h["step"] for h in train]], [h["learning_rate"] for h in train]
+    )
     assert "eval_epoch" in run.metrics and run.meta["lr_extrapolated"] == [[0, 4]]
 
 
@@ -291,7 +295,7 @@ def test_mlflow_file_store(tmp_path):
     truth = write_mlruns(tmp_path)
     rs = read_unchanged(tmp_path / "mlruns")
     assert set(rs.ids) == set(truth)
-    for name, (steps, loss, lr) in truth.items():
+    for name, (_steps, loss, lr) in truth.items():
         run = rs[name]
         np.testing.assert_array_equal(run.observed("loss").values, loss)  # key "train/loss"
         np.testing.assert_array_equal(run.lr, lr)
@@ -388,8 +392,11 @@ def test_proxy_dir_generic_long_jsonl_with_partial_last_line(tmp_path, monkeypat
     d = tmp_path / "runs" / "const"
     d.mkdir(parents=True)
     (d / "meta.json").write_text(json.dumps({"run_id": "const", "N": 1000}))
-    lines = [json.dumps({"step": s, "metric": m, "value": v, "lr": 1e-3})
-             for s in range(4) for m, v in (("loss", 3.0 - s / 10), ("val_loss", 3.2))]
+    lines = [
+        json.dumps({"step": s, "metric": m, "value": v, "lr": 1e-3})
+        for s in range(4)
+        for m, v in (("loss", 3.0 - s / 10), ("val_loss", 3.2))
+    ]
     (d / "log.jsonl").write_text("\n".join(lines) + '\n{"step": 4, "met')
     import lawfit.io._read as r
 
@@ -441,8 +448,7 @@ def test_resume_policies_against_hand_computed(tmp_path):
     for policy, values in expect.items():
         run = io.read(tmp_path / "res.csv", duplicates=policy)["res"]
         assert run.observed("loss").values.tolist() == values
-        assert run.meta["duplicates"] == {"policy": policy,
-                                          "merged_steps": {"loss": 2, "lr": 2}}
+        assert run.meta["duplicates"] == {"policy": policy, "merged_steps": {"loss": 2, "lr": 2}}
     with pytest.raises(io.DuplicateStepError, match="step 2"):
         io.read(tmp_path / "res.csv")
 
@@ -450,8 +456,12 @@ def test_resume_policies_against_hand_computed(tmp_path):
 def test_join_branch_wsd_cooldown():
     from lawfit.runs import Run
 
-    base = Run("stable", lr=np.full(100, 1e-3),
-               metrics={"loss": (np.arange(0, 100, 10), np.linspace(4, 3, 10))}, meta={"N": 5})
+    base = Run(
+        "stable",
+        lr=np.full(100, 1e-3),
+        metrics={"loss": (np.arange(0, 100, 10), np.linspace(4, 3, 10))},
+        meta={"N": 5},
+    )
     cool_lr = np.r_[np.full(80, 1e-3), np.linspace(1e-3, 1e-5, 40)]
     cool = Run("cool", lr=cool_lr, metrics={"loss": (np.arange(80, 120, 10), [3.0, 2.9, 2.8, 2.7])})
     j = io.join_branch(base, cool, at_step=80)
@@ -467,8 +477,9 @@ def test_join_branch_wsd_cooldown():
 
 def test_step_unit_conversion(tmp_path):
     (tmp_path / "tok.csv").write_text("step,lr,loss\n0,1,3\n1024,1,2\n2048,1,1\n")
-    run = io.read(tmp_path / "tok.csv", step_unit="tokens", tokens_per_step=1024,
-                  lr_interpolation="previous")["tok"]
+    run = io.read(
+        tmp_path / "tok.csv", step_unit="tokens", tokens_per_step=1024, lr_interpolation="previous"
+    )["tok"]
     assert run.observed("loss").steps.tolist() == [0, 1, 2] and run.meta["step_unit"] == "tokens"
     with pytest.raises(io.ImportError, match="not a whole number of steps"):
         io.read(tmp_path / "tok.csv", step_unit="tokens", tokens_per_step=1000)
@@ -478,7 +489,10 @@ def test_curve_of_known_law_survives_import(tmp_path):
     """A loss curve from a known formula, written as JSONL, comes back to 1 ulp."""
     steps = np.arange(0, 300, 3)
     loss = loss_curve(steps, seed=3)
-    lines = [json.dumps({"step": int(s), "loss": float(v), "lr": 1e-3}) for s, v in zip(steps, loss)]
+    lines = [
+        json.dumps({"step": int(s), "loss": float(v), "lr": 1e-3})
+        for s, v in zip(steps, loss, strict=False)
+    ]
     (tmp_path / "k.jsonl").write_text("\n".join(lines) + "\n")
     run = io.read(tmp_path / "k.jsonl", lr_interpolation="previous")["k"]
     np.testing.assert_array_equal(run.observed("loss").values, loss)

@@ -40,8 +40,9 @@ def runs(draw):
         total = draw(st.integers(1, 40))
         lr = None
         if draw(st.booleans()):
-            lr = np.array(draw(st.lists(st.floats(0, 1e3, width=64), min_size=total,
-                                        max_size=total)))
+            lr = np.array(
+                draw(st.lists(st.floats(0, 1e3, width=64), min_size=total, max_size=total))
+            )
         metrics = {}
         for m in draw(st.lists(name, max_size=3, unique=True)):
             steps = sorted(draw(st.sets(st.integers(0, 60), max_size=10)))
@@ -49,16 +50,25 @@ def runs(draw):
             metrics[m] = (np.array(steps, dtype=np.int64), np.array(values, dtype=np.float64))
         meta = draw(st.dictionaries(st.text(max_size=8), json_value, max_size=4))
         source = draw(st.sampled_from(["array", "spec", "logged", "tabulated:linear"]))
-        out.append(Run(rid, lr=lr, metrics=metrics, meta=meta,
-                       lr_source=source if lr is not None else "none"))
+        out.append(
+            Run(
+                rid,
+                lr=lr,
+                metrics=metrics,
+                meta=meta,
+                lr_source=source if lr is not None else "none",
+            )
+        )
     return RunSet(out)
 
 
 def _same_json(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
     if isinstance(a, (list, tuple)) and isinstance(b, list):
-        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
@@ -66,7 +76,7 @@ def _same_json(a, b) -> bool:
 
 def assert_same(a: RunSet, b: RunSet) -> None:
     assert a.ids == b.ids
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         assert x.lr_source == y.lr_source
         if x.lr is None:
             assert y.lr is None
@@ -83,7 +93,9 @@ def assert_same(a: RunSet, b: RunSet) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rs=runs())
 def test_round_trip_is_exact(tmp_path, suffix, rs):
     path = tmp_path / f"runs{suffix}"
@@ -93,8 +105,12 @@ def test_round_trip_is_exact(tmp_path, suffix, rs):
 
 
 def test_frame_columns_and_lr_rows():
-    run = Run("r", lr=np.array([0.0, 0.5, 1.0]), metrics={"loss": ([1, 5], [2.0, 1.0])},
-              meta={"N": 10**12, "schedule": {"family": "constant", "value": 1.0}})
+    run = Run(
+        "r",
+        lr=np.array([0.0, 0.5, 1.0]),
+        metrics={"loss": ([1, 5], [2.0, 1.0])},
+        meta={"N": 10**12, "schedule": {"family": "constant", "value": 1.0}},
+    )
     f = run.to_frame()
     assert tuple(f.columns) == io.COLUMNS
     lr_rows = f[f.metric == "lr"]
