@@ -15,20 +15,20 @@ import streamlit as st  # noqa: E402
 
 import _state  # noqa: E402
 
-st.set_page_config(page_title="lawfit explorer", page_icon=":material/show_chart:", layout="wide")
+st.set_page_config(page_title="lawfit explorer", layout="wide")  # no page_icon: material favicons are fetched from the internet
 _state.init_session()
 _state.ensure_default_data()
 
 PAGES = {
     "Data": [
-        st.Page("app_pages/data.py", title="Data", icon=":material/table_chart:", default=True),
-        st.Page("app_pages/proxy.py", title="Proxy training", icon=":material/model_training:"),
+        st.Page("app_pages/data.py", title="Data", default=True),
+        st.Page("app_pages/proxy.py", title="Proxy training"),
     ],
     "Laws": [
-        st.Page("app_pages/fit.py", title="Fit", icon=":material/functions:"),
-        st.Page("app_pages/predict.py", title="Predict & compare", icon=":material/compare:"),
-        st.Page("app_pages/optimize.py", title="Optimize", icon=":material/tune:"),
-        st.Page("app_pages/cpt.py", title="CPT & mixtures", icon=":material/merge:"),
+        st.Page("app_pages/fit.py", title="Fit"),
+        st.Page("app_pages/predict.py", title="Predict & compare"),
+        st.Page("app_pages/optimize.py", title="Optimize"),
+        st.Page("app_pages/cpt.py", title="CPT & mixtures"),
     ],
 }
 nav = st.navigation(PAGES, position="sidebar")
