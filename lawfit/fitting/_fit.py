@@ -72,6 +72,8 @@ def fit(
     gtol: float = GTOL,
     ftol: float = FTOL,
     stderr: bool = True,
+    keep: int | None = 16,
+    screen_iter: int = 25,
 ) -> FitResult:
     """Fit ``law`` to ``runs`` by multi-start L-BFGS on the summed Huber loss of log residuals.
 
@@ -103,6 +105,9 @@ def fit(
             (``max|∇f| <= gtol`` in unconstrained space, or relative decrease ``<= ftol`` for 5
             iterations).
         stderr: compute the Gauss-Newton covariance.
+        keep, screen_iter: with more than ``keep`` starts, all starts run ``screen_iter``
+            iterations and only the ``keep`` best continue to convergence (one compiled program);
+            ``keep=None`` solves every start fully.
 
     Returns:
         A frozen :class:`FitResult`.
@@ -122,6 +127,7 @@ def fit(
         metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
         num_starts=num_starts, key=key, steps=steps, exclude_warmup=exclude_warmup,
         weights=weights, max_iter=max_iter, gtol=gtol, ftol=ftol, stderr=stderr,
+        keep=keep, screen_iter=screen_iter,
     )
     if len(cands) == 1:
         result = _fit_one(cands[0], runs, **kwargs)
@@ -142,7 +148,7 @@ def fit(
 
 
 def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts, key, steps,
-             exclude_warmup, weights, max_iter, gtol, ftol, stderr) -> FitResult:
+             exclude_warmup, weights, max_iter, gtol, ftol, stderr, keep, screen_iter) -> FitResult:
     inputs = prepare_inputs(law, runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
     inputs = apply_weights(inputs, weights)
     n_points = check_observations(inputs, metric, loss)
@@ -150,7 +156,8 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
         law, inputs, init=init, bounds=bounds, fixed=fixed, loss=loss,
         num_starts=num_starts, key=key, n_points=n_points,
     )
-    cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter))
+    cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
+                 screen_iter=int(screen_iter), keep=None if keep is None else int(keep))
     solve = program(law, cfg)
     y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
     z, f, gmax, iters, status = jax.device_get(

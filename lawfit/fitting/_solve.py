@@ -7,7 +7,11 @@ a status code inside jit (optimistix-style ``RESULTS``):
 * ``CONVERGED`` (0): ``‖∇f‖_∞ <= gtol`` or the relative decrease of ``f`` stayed below ``ftol``
   for ``patience`` consecutive iterations (scipy's ``ftol`` criterion);
 * ``MAX_ITER`` (1): the iteration budget ran out first;
-* ``NONFINITE`` (2): the objective or the parameters became NaN/inf (the start is discarded).
+* ``NONFINITE`` (2): the objective or the parameters became NaN/inf (the start is discarded);
+* ``SCREENED`` (3): with more starts than ``keep``, every start first runs ``screen_iter``
+  iterations; only the ``keep`` lowest objectives continue to convergence (same compiled
+  program). The others are reported as screened out (or converged/non-finite if they already
+  were). Set ``keep=None`` to solve every start to convergence.
 
 Compiled programs are cached per (law trace key, static configuration); bounds, fixed values,
 data and starting points are traced, so refitting with other data or bounds does not recompile.
@@ -29,8 +33,8 @@ from lawfit.fitting._transforms import to_natural
 
 __all__ = ["CONVERGED", "MAX_ITER", "NONFINITE", "STATUS_NAMES", "Config", "program", "law_key"]
 
-CONVERGED, MAX_ITER, NONFINITE = 0, 1, 2
-STATUS_NAMES = ("converged", "max_iterations", "nonfinite")
+CONVERGED, MAX_ITER, NONFINITE, SCREENED = 0, 1, 2, 3
+STATUS_NAMES = ("converged", "max_iterations", "nonfinite", "screened_out")
 
 
 class Config(NamedTuple):
@@ -43,6 +47,9 @@ class Config(NamedTuple):
     max_iter: int
     memory: int = 10
     patience: int = 5
+    screen_iter: int = 25
+    keep: int | None = 16
+    linesearch_steps: int = 20
 
 
 def law_key(law: Any) -> Any:
@@ -75,11 +82,11 @@ def make_objective(law: Any, cfg: Config):
     return objective
 
 
-def _solve_one(objective, z0, args, gtol, ftol, cfg: Config):
+def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
     fun = lambda z: objective(z, *args)  # noqa: E731
     opt = optax.lbfgs(
         memory_size=cfg.memory,
-        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=40, initial_guess_strategy="one"),
+        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=cfg.linesearch_steps, initial_guess_strategy="one"),
     )
     vg = optax.value_and_grad_from_state(fun)
     f0, g0 = jax.value_and_grad(fun)(z0)
@@ -99,7 +106,7 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config):
         z, _, it, _, stall, f, gmax = carry
         finite = jnp.isfinite(f) & jnp.all(jnp.isfinite(z))
         done = (gmax <= gtol) | (stall >= cfg.patience)
-        return (it < cfg.max_iter) & finite & ~done
+        return (it < max_iter) & finite & ~done
 
     init = (z0, opt.init(z0), jnp.asarray(0), f0, jnp.asarray(0), f0, jnp.max(jnp.abs(g0)))
     z, state, it, _, stall, f, gmax = jax.lax.while_loop(cont, step, init)
@@ -118,8 +125,26 @@ def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: bool):
 
     def solve_starts(z0, fixed_vals, lo, hi, x, y, w, delta, gtol, ftol):
         args = (fixed_vals, lo, hi, x, y, w, delta)
-        one = lambda z: _solve_one(objective, z, args, gtol, ftol, cfg)  # noqa: E731
-        return jax.vmap(one)(z0)
+
+        def run(z, n_iter):
+            one = lambda zz: _solve_one(objective, zz, args, gtol, ftol, cfg, n_iter)  # noqa: E731
+            return jax.vmap(one)(z)
+
+        k = z0.shape[0]
+        if cfg.keep is None or k <= cfg.keep or cfg.screen_iter >= cfg.max_iter:
+            return run(z0, cfg.max_iter)
+        z1, f1, g1, it1, st1 = run(z0, cfg.screen_iter)
+        rank = jnp.where(jnp.isfinite(f1), f1, jnp.inf)
+        idx = jnp.argsort(rank)[: cfg.keep]
+        z2, f2, g2, it2, st2 = run(z1[idx], cfg.max_iter - cfg.screen_iter)
+        st1 = jnp.where(st1 == MAX_ITER, SCREENED, st1)
+        return (
+            z1.at[idx].set(z2),
+            f1.at[idx].set(f2),
+            g1.at[idx].set(g2),
+            it1.at[idx].add(it2),
+            st1.at[idx].set(jnp.where((st1[idx] == CONVERGED) & (st2 == MAX_ITER), MAX_ITER, st2)),
+        )
 
     if batched:  # leading dataset axis on z0, fixed, lo, hi, x, y, w
         solve = jax.vmap(solve_starts, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None))

@@ -57,7 +57,12 @@ def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[st
     dof = max(n - len(free), 1)
     s2 = float(np.sum(r**2) / dof)
     if np.all(np.isfinite(J)):
-        cov = s2 * np.linalg.pinv(J.T @ J, rcond=1e-13, hermitian=True)
+        # scale columns to unit norm first so that parameters of very different magnitude
+        # (A ~ 1e3 next to alpha ~ 0.3) do not make the pseudo-inverse drop real directions
+        scale = np.linalg.norm(J, axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        Js = J / scale
+        cov = s2 * np.linalg.pinv(Js.T @ Js, rcond=1e-15, hermitian=True) / np.outer(scale, scale)
     else:
         cov = np.full((len(free), len(free)), np.nan)
     used = w > 0

@@ -17,7 +17,7 @@ warmup conventions differ only in S1:
   (for s < W the actual area ``Σ_{i<=s} lr[i]``).
 
 S2 never sees the warmup in either convention. ``m`` is a first-order linear recurrence computed
-with ``lax.associative_scan`` (no ``λ^(-k)`` factors), then a cumulative sum; S1 and S2 are data
+with ``lax.scan`` (no ``λ^(-k)`` factors), then a cumulative sum; S1 and S2 are data
 (λ is fixed), so ``predict`` is a closed form and fits are cheap.
 
 ``model_size=True`` adds the paper's Eq. 7 extension (N from ``run.meta["N"]``, raw parameter
@@ -56,24 +56,26 @@ LAM_GRID = (0.95, 0.99, 0.995, 0.999, 0.9995)
 WARMUPS = ("tissue", "mpl")
 
 
-def _linear_recurrence(a: float, d: jax.Array) -> jax.Array:
-    """``m[i] = a * m[i-1] + d[i]`` with ``m[-1] = 0`` by an associative scan."""
-
-    def combine(left, right):
-        a1, b1 = left
-        a2, b2 = right
-        return a1 * a2, a2 * b1 + b2
-
-    coeff = jnp.full_like(d, a)
-    _, m = jax.lax.associative_scan(combine, (coeff, d))
-    return m
+def _recurrence_body(carry, inc):
+    lam, m = carry
+    m = lam * m + inc
+    return (lam, m), m
 
 
 @jax.jit
 def _areas(lr_tilde: jax.Array, lam: jax.Array) -> tuple[jax.Array, jax.Array]:
-    d = jnp.concatenate([jnp.zeros(1, lr_tilde.dtype), lr_tilde[:-1] - lr_tilde[1:]])
-    m = _linear_recurrence(lam, d)
+    """``(S1, S2)`` by ``lax.scan`` over the increments (first-order linear recurrence)."""
+    inc = jnp.concatenate([jnp.zeros(1, lr_tilde.dtype), lr_tilde[:-1] - lr_tilde[1:]])
+    _, m = jax.lax.scan(_recurrence_body, (lam, jnp.zeros((), lr_tilde.dtype)), inc)
     return jnp.cumsum(lr_tilde), jnp.cumsum(m)
+
+
+def _bucket(n: int) -> int:
+    """Padded length: one compiled scan serves every run up to 131,072 steps."""
+    size = 1 << 17
+    while size < n:
+        size <<= 1
+    return size
 
 
 def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: float, warmup: str = "tissue") -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +94,9 @@ def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: fl
         w = int(min(max(warmup_steps, 0), lr.size))
         lt = lr.copy()
         lt[:w] = peak_lr
-        s1, s2 = (np.asarray(a) for a in _areas(jnp.asarray(lt), jnp.float64(lam)))
+        # pad with the last LR (zero increments) so that few lengths are ever compiled
+        padded = np.concatenate([lt, np.full(_bucket(lt.size) - lt.size, lt[-1])])
+        s1, s2 = (np.asarray(a)[: lt.size] for a in _areas(jnp.asarray(padded), jnp.float64(lam)))
         if warmup == "mpl":
             actual = np.cumsum(lr)
             s1 = s1 - w * peak_lr + 0.5 * w * peak_lr
@@ -189,10 +193,10 @@ class MomentumLaw(Law):
 
     def param_specs(self) -> tuple[ParamSpec, ...]:
         specs = [
-            ParamSpec("L0", 0.0, math.inf, "log", (1.5, 2.5, 3.5), "irreducible loss"),
-            ParamSpec("A", 0.0, math.inf, "log", (0.3, 0.6, 1.0), "amplitude of the S1 power law"),
-            ParamSpec("alpha", 0.0, 3.0, "logit", (0.3, 0.5, 0.7), "exponent of S1"),
-            ParamSpec("C", 0.0, math.inf, "log", (1.0, 10.0, 100.0, 1000.0), "annealing coefficient"),
+            ParamSpec("L0", 0.0, math.inf, "log", (1.5, 3.0), "irreducible loss"),
+            ParamSpec("A", 0.0, math.inf, "log", (0.3, 1.0), "amplitude of the S1 power law"),
+            ParamSpec("alpha", 0.0, 3.0, "logit", (0.3, 0.7), "exponent of S1"),
+            ParamSpec("C", 0.0, math.inf, "log", (0.3, 3.0, 30.0, 300.0), "annealing coefficient"),
         ]
         if self.model_size:
             specs.insert(1, ParamSpec("B", 0.0, math.inf, "log", (1.0, 3.0), "model-size amplitude"))
