@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 TILE_P = 32
-TILE_K = 256
+TILE_K = 128
 GROUP_ELEMS = 1 << 19  # pairs per start evaluated at once (bounds memory)
 
 _PAD_STEP = np.float64(2**62)
@@ -54,16 +54,82 @@ def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> 
     return out
 
 
-def build_layout(per_run: list[dict[str, np.ndarray]], block_size: int, with_tiles: bool) -> dict:
+FAR_ETA_RATIO = 1.25  # a coarse group never spans LRs further apart than this ratio
+
+
+def _coarsen(groups, ds, dv, lr, factor):
+    """Merge up to ``factor`` consecutive blocks while their LRs stay within FAR_ETA_RATIO and
+    their decrements keep one sign (so G's argument varies little inside a coarse group)."""
+    out, cur, lo, hi, sign = [], [], np.inf, 0.0, 0.0
+    for g in groups:
+        e = lr[ds[g]]
+        sg = np.sign(dv[g].sum())
+        n_lo, n_hi = min(lo, e.min()), max(hi, e.max())
+        ok = cur and len(cur) < factor and sg == sign and n_lo > 0 and n_hi <= FAR_ETA_RATIO * n_lo
+        if cur and not ok:
+            out.append(np.concatenate(cur))
+            cur, n_lo, n_hi = [], e.min(), e.max()
+        cur.append(g)
+        lo, hi, sign = n_lo, n_hi, sg
+    out.append(np.concatenate(cur))
+    return out
+
+
+class _Blocks:
+    """Per-block arrays of one run (see :func:`build_layout`)."""
+
+    def __init__(self, blocks, ds, dv, lr, cs_m1, anchor):
+        rep = np.array([b[0] if anchor == "first" else b[len(b) // 2] for b in blocks], dtype=np.int64)
+        self.first = np.array([ds[b[0]] for b in blocks], dtype=np.int64)
+        self.last = np.array([ds[b[-1]] for b in blocks], dtype=np.int64)
+        rstep = ds[rep]
+        self.arrays = {
+            "d": np.array([dv[b].sum() for b in blocks]),
+            "dabs": np.array([np.abs(dv[b]).sum() for b in blocks]),
+            "eta": lr[rstep],
+            "eta_lo": np.array([lr[ds[b]].min() for b in blocks]),
+            "eta_hi": np.array([lr[ds[b]].max() for b in blocks]),
+            "pk": cs_m1[rstep],
+            "pk_first": cs_m1[self.first],
+            "pk_last": cs_m1[self.last],
+            "dstep": rstep.astype(np.float64),
+            "dstep_first": self.first.astype(np.float64),
+            "dstep_last": self.last.astype(np.float64),
+        }
+
+    def __len__(self):
+        return self.first.size
+
+
+_BLOCK_KEYS = ("d", "dabs", "eta", "eta_lo", "eta_hi", "pk", "pk_first", "pk_last", "dstep",
+               "dstep_first", "dstep_last")
+_BLOCK_PAD = {"eta": 1.0, "eta_lo": 1.0, "eta_hi": 1.0, "dstep": _PAD_STEP,
+              "dstep_first": _PAD_STEP, "dstep_last": _PAD_STEP}
+
+
+def build_layout(
+    per_run: list[dict[str, np.ndarray]],
+    block_size: int,
+    with_tiles: bool,
+    *,
+    anchor: str = "first",
+    far_factor: int = 1,
+    far_steps: int = 2048,
+) -> dict:
     """The ``x`` pytree (numpy, float64 / int32) for all points of all runs.
 
     ``per_run[i]`` holds, for run i: ``steps`` (its points' global steps, sorted), ``area`` (the
     power-term argument per point), ``dsum`` (Σ of decrements up to each point), ``lr`` (the full
     LR array), ``dec_steps`` (global steps of nonzero decrements, sorted) and ``dec`` (their
     values). Points of run i occupy a contiguous range of the flat point axis, in order.
+
+    ``block_size`` > 1 aggregates decrements (never across a point step); ``anchor`` picks the
+    member whose η and S represent the block (``"first"`` as in LAWS.md 4.7, or ``"center"``).
+    ``far_factor`` > 1 adds a coarse level: groups of ``far_factor`` blocks, used for a chunk of
+    points only where the group ends more than ``far_steps`` steps before the chunk's first point.
     """
     area, dsum, ps, pstep = [], [], [], []
-    d, dabs, eta, eta_lo, eta_hi, pk, pk_last, dstep, dstep_last = ([] for _ in range(9))
+    cols: dict[str, list] = {k: [] for k in _BLOCK_KEYS}
     tiles_p, tiles_d = [], []
     n_points = 0
     n_dec = 0
@@ -81,36 +147,43 @@ def build_layout(per_run: list[dict[str, np.ndarray]], block_size: int, with_til
         if not with_tiles:
             continue
         ds, dv = run["dec_steps"].astype(np.int64), run["dec"]
-        blocks = _blocks(ds, steps, block_size)
-        if not blocks:
+        fine_groups = _blocks(ds, steps, block_size)
+        if not fine_groups:
             continue
-        first = np.array([ds[b[0]] for b in blocks])
-        last = np.array([ds[b[-1]] for b in blocks])
-        d.append(np.array([dv[b].sum() for b in blocks]))
-        dabs.append(np.array([np.abs(dv[b]).sum() for b in blocks]))
-        eta.append(lr[first])
-        eta_lo.append(np.array([lr[ds[b]].min() for b in blocks]))
-        eta_hi.append(np.array([lr[ds[b]].max() for b in blocks]))
-        pk.append(cs_m1[first])
-        pk_last.append(cs_m1[last])
-        dstep.append(first.astype(np.float64))
-        dstep_last.append(last.astype(np.float64))
-        dec_idx = np.arange(n_dec, n_dec + len(blocks))
-        n_dec += len(blocks)
-        # tiles: point chunks x decrement chunks with at least one pair k <= s
+        fine = _Blocks(fine_groups, ds, dv, lr, cs_m1, anchor)
+        levels = [fine]
+        if far_factor > 1:
+            coarse_groups = _coarsen(fine_groups, ds, dv, lr, far_factor)
+            coarse = _Blocks(coarse_groups, ds, dv, lr, cs_m1, anchor)
+            # number of fine blocks inside the first i coarse groups
+            coarse.n_fine_before = np.searchsorted(
+                fine.first, np.r_[coarse.first, np.iinfo(np.int64).max], side="left"
+            )
+            levels.append(coarse)
+        offsets = []
+        for lev in levels:
+            offsets.append(n_dec)
+            for k in _BLOCK_KEYS:
+                cols[k].append(lev.arrays[k])
+            n_dec += len(lev)
+        # tiles: for each chunk of points, the decrement blocks it needs, in TILE_K pieces
         for a in range(0, steps.size, TILE_P):
             pc = point_idx[a : a + TILE_P]
-            s_max = steps[a : a + TILE_P].max()
-            for b in range(0, len(blocks), TILE_K):
-                if first[b] > s_max:
-                    break
+            s_min, s_max = steps[a : a + TILE_P].min(), steps[a : a + TILE_P].max()
+            n_fine = int(np.searchsorted(fine.first, s_max, side="right"))
+            needed = []
+            start_fine = 0
+            if far_factor > 1:
+                coarse = levels[1]
+                n_coarse = int(np.searchsorted(coarse.last, s_min - far_steps, side="left"))
+                needed.append(offsets[1] + np.arange(n_coarse))
+                start_fine = min(int(coarse.n_fine_before[n_coarse]), n_fine)
+            needed.append(offsets[0] + np.arange(start_fine, n_fine))
+            needed = np.concatenate(needed)
+            for b in range(0, needed.size, TILE_K):
                 tiles_p.append(np.pad(pc, (0, TILE_P - pc.size), constant_values=-1))
-                dc = dec_idx[b : b + TILE_K]
+                dc = needed[b : b + TILE_K]
                 tiles_d.append(np.pad(dc, (0, TILE_K - dc.size), constant_values=-1))
-
-    def cat(parts, pad_value, n_pad=1):
-        arr = np.concatenate(parts) if parts else np.zeros(0)
-        return np.concatenate([arr.astype(np.float64), np.full(n_pad, pad_value, np.float64)])
 
     x: dict[str, Any] = {
         "area": np.concatenate(area).astype(np.float64),
@@ -120,17 +193,10 @@ def build_layout(per_run: list[dict[str, np.ndarray]], block_size: int, with_til
         return x
     # one dummy point (index n_points, step -1: no decrement applies) and one dummy decrement
     # (index n_dec: d = 0, eta = 1, step = +huge) make padding safe and branch-free.
-    x["ps"] = cat(ps, 0.0)
-    x["pstep"] = cat(pstep, -1.0)
-    x["d"] = cat(d, 0.0)
-    x["dabs"] = cat(dabs, 0.0)
-    x["eta"] = cat(eta, 1.0)
-    x["eta_lo"] = cat(eta_lo, 1.0)
-    x["eta_hi"] = cat(eta_hi, 1.0)
-    x["pk"] = cat(pk, 0.0)
-    x["pk_last"] = cat(pk_last, 0.0)
-    x["dstep"] = cat(dstep, _PAD_STEP)
-    x["dstep_last"] = cat(dstep_last, _PAD_STEP)
+    x["ps"] = np.concatenate(ps + [[0.0]]).astype(np.float64)
+    x["pstep"] = np.concatenate(pstep + [[-1.0]]).astype(np.float64)
+    for k in _BLOCK_KEYS:
+        x[k] = np.concatenate(cols[k] + [[_BLOCK_PAD.get(k, 0.0)]]).astype(np.float64)
     tp = np.array(tiles_p, dtype=np.int64).reshape(-1, TILE_P)
     td = np.array(tiles_d, dtype=np.int64).reshape(-1, TILE_K)
     tp[tp < 0] = n_points
@@ -237,11 +303,10 @@ def block_bound(variant: str, params: dict, x: dict):
 
     def tile(tp, td):
         ps, pst = x["ps"][tp], x["pstep"][tp]
-        dst = x["dstep"][td]
-        valid = dst[None, :] <= pst[:, None]
-        s_first = ps[:, None] - x["pk"][td][None, :]
+        valid = x["dstep"][td][None, :] <= pst[:, None]
+        s_first = ps[:, None] - x["pk_first"][td][None, :]
         s_last = ps[:, None] - x["pk_last"][td][None, :]
-        after_first = pst[:, None] - dst[None, :] + 1.0
+        after_first = pst[:, None] - x["dstep_first"][td][None, :] + 1.0
         after_last = pst[:, None] - x["dstep_last"][td][None, :] + 1.0
         g_hi = _g_of(variant, params, x["eta_lo"][td][None, :], s_first, after_first, valid)
         g_lo = _g_of(variant, params, x["eta_hi"][td][None, :], s_last, after_last, valid)

@@ -23,7 +23,10 @@ def mpl_reference(p, lr, steps, convention, warmup):
             prev = np.where(j == w, eta0, lr[np.maximum(j - 1, 0)])
         d = prev - lr[j]
         s_k = np.array([lr[k : s + 1].sum() for k in j]) if j.size < 64 else _tail_sums(lr, j, s)
-        g = 1.0 - (p["C"] * lr[j] ** (-p["gamma"]) * s_k + 1.0) ** (-p["beta"])
+        pos = lr[j] > 0
+        z = np.where(pos, np.where(pos, lr[j], 1.0) ** (-p["gamma"]) * s_k, 0.0)
+        # η_k = 0: the limit of η^(-γ) S is +inf when S > 0 (G = 1) and 0 when S = 0 (G = 0)
+        g = np.where(pos, 1.0 - (p["C"] * z + 1.0) ** (-p["beta"]), (s_k > 0).astype(float))
         out.append(p["L0"] + p["A"] * area ** (-p["alpha"]) - p["B"] * np.sum(d * g))
     return np.array(out)
 
