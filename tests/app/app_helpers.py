@@ -41,3 +41,27 @@ def packed(runs):
     import _state
 
     return _state.pack(runs)
+
+
+def tiny_runs():
+    """Two short synthetic runs (400 steps, loss every 10 steps) that fit in seconds."""
+    import numpy as np
+
+    from lawfit.runs import Run, RunSet
+
+    t = np.arange(1, 401)
+    out = []
+    for name, lr in {
+        "tiny_const": np.full(400, 1e-3),
+        "tiny_decay": np.where(t < 300, 1e-3, 1e-3 * (400 - t + 1) / 101),
+    }.items():
+        area = np.cumsum(lr)
+        loss = 2.5 + 0.8 * (area / area[-1] * 4 + 0.1) ** -0.5 - 50 * (1e-3 - lr) * (t > 300)
+        keep = (t - 1) % 10 == 0
+        out.append(Run(name, lr=lr, metrics={"loss": ((t - 1)[keep], loss[keep])}))
+    return RunSet(out)
+
+
+def tiny_app(**state) -> AppTest:
+    """A session whose only dataset is :func:`tiny_runs`."""
+    return new_app(_defaults_loaded=True, datasets={"tiny": packed(tiny_runs())}, **state)
