@@ -45,7 +45,7 @@ def to_array(schedule: Any, total_steps: int) -> np.ndarray:
         import jax
 
         try:
-            out = np.asarray(jax.vmap(fn)(steps), dtype=np.float64)
+            out = np.asarray(jax.jit(jax.vmap(fn))(steps), dtype=np.float64)
         except Exception:  # not traceable: plain Python per step
             out = np.asarray([float(fn(i)) for i in range(n)], dtype=np.float64)
     return np.broadcast_to(out, (n,)).copy()

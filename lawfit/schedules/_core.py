@@ -48,7 +48,14 @@ class Schedule:
     def __call__(self, step: Any) -> Any:
         t = jnp.asarray(step)
         t = t.astype(jnp.result_type(float))
-        return self.fn(t)
+        return self._jitted(t)
+
+    @functools.cached_property
+    def _jitted(self) -> Callable[[Any], Any]:
+        # compiled once per shape and dtype; inlined when called inside an outer jit
+        import jax
+
+        return jax.jit(self.fn)
 
     @property
     def spec(self) -> dict[str, Any]:
