@@ -17,7 +17,7 @@ $(STAMP_RUN): pyproject.toml | $(PY)
 	touch $@
 
 $(STAMP_TEST): pyproject.toml $(STAMP_RUN)
-	$(PY) -m pip install --quiet -e ".[app]" --group test
+	$(PY) -m pip install --quiet -e ".[app]" --group test --group docs
 	touch $@
 
 ## run: set up and start the main job on the bundled data
