@@ -78,7 +78,7 @@ class MixtureTable:
 
         def check(c: str, bad: np.ndarray, what: str) -> None:
             if bad.any():
-                rows = [f"{ids[i]} ({c}={cols[c][i]!r})" for i in np.flatnonzero(bad)[:5]]
+                rows = [f"{ids[i]} ({c}={float(cols[c][i])!r})" for i in np.flatnonzero(bad)[:5]]
                 raise ValueError(f"column {c!r}: {what}; offending rows: {', '.join(rows)}")
 
         for c in ("N", "D"):

@@ -120,9 +120,9 @@ class CMR(Law):
             x={"T": jnp.asarray(T), "base": jnp.zeros_like(jnp.asarray(T))},
             y=jnp.asarray(r),
             weight=jnp.ones(r.size),
-            run_index=np.arange(r.size, dtype=np.int64),
+            run_index=np.zeros(r.size, dtype=np.int64),
             steps=np.arange(r.size, dtype=np.int64),
-            run_ids=tuple(f"T={t:g}" for t in T),
+            run_ids=("cmr:scaling",),
         )
 
     @x64
@@ -190,9 +190,9 @@ class CMR(Law):
             x=x,
             y=jnp.asarray(y[keep]),
             weight=jnp.ones(idx.size),
-            run_index=np.arange(idx.size, dtype=np.int64),
+            run_index=np.zeros(idx.size, dtype=np.int64),
             steps=idx.astype(np.int64),
-            run_ids=tuple(table.row_ids[i] for i in idx),
+            run_ids=(f"cmr:{self.kind}",),
         )
 
     def predict(self, params: dict[str, Any], x: Any) -> Any:

@@ -119,6 +119,11 @@ class DCPTLaw(Law):
         lo = float(y.min()) if y.size else 2.0
         values = {p.name: p.init for p in self.param_specs()}
         values["E"] = (0.5 * lo, 0.8 * lo)
+        # 16 starts: the directions that matter most for this law's local minima
+        values.update(alpha=(0.4,), B=(0.5,), eta=(0.3,), C=(0.1,), eps=(0.05,),
+                      beta=(0.2, 0.5), gamma=(0.4, 1.0))
+        if self.cross_domain:
+            values.update(F=(0.1,), mu=(0.5,))
         names = list(values)
         mesh = np.meshgrid(*(np.asarray(values[n], dtype=np.float64) for n in names), indexing="ij")
         return {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
@@ -207,13 +212,21 @@ class DCPTLaw(Law):
             cross = {c: getattr(table, c)[keep] for c in ("K", "k1", "k2") if getattr(table, c) is not None}
         x = self.inputs(table.N[keep], table.D[keep], table.r[keep], **cross)
         idx = np.flatnonzero(keep)
+        # one "run" per curve of the sweep: rows sharing (N, r[, K]); steps are table row indices
+        key_cols = [table.N[keep], table.r[keep]] + ([table.K[keep]] if table.K is not None else [])
+        keys = list(zip(*(c.tolist() for c in key_cols), strict=True))
+        groups = list(dict.fromkeys(keys))
+        where = {k: i for i, k in enumerate(groups)}
+        names = tuple(
+            f"N={k[0]:.4g},r={k[1]:.4g}" + (f",K={k[2]:.4g}" if len(k) > 2 else "") for k in groups
+        )
         return LawInputs(
             x=x,
             y=jnp.asarray(y[keep]),
             weight=jnp.ones(idx.size),
-            run_index=np.arange(idx.size, dtype=np.int64),
+            run_index=np.array([where[k] for k in keys], dtype=np.int64),
             steps=idx.astype(np.int64),
-            run_ids=tuple(table.row_ids[i] for i in idx),
+            run_ids=names,
         )
 
     # -- law ------------------------------------------------------------------------------------
