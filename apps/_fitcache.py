@@ -135,3 +135,52 @@ def get_fit(name: str):
     import lawfit
 
     return lawfit.load_fit(session_fits()[name])
+
+
+# -- schedules: predictions and rankings (Predict & compare, Optimize) ------------------------
+@st.cache_data(max_entries=256, show_spinner=False)
+def _predict_lr(fit_dict: dict[str, Any], lr: np.ndarray, steps: np.ndarray, band: float | None):
+    import lawfit
+
+    result = lawfit.load_fit(fit_dict)
+    p = result.predict(lr, steps, band=band)
+    if band is None:
+        return {"steps": steps, "median": np.asarray(p)}
+    c, lo, hi = p
+    return {"steps": steps, "median": np.asarray(c), "lower": np.asarray(lo),
+            "upper": np.asarray(hi)}
+
+
+def predict_lr(result: Any, lr: np.ndarray, steps: np.ndarray, band: float | None = 0.9):
+    """``result.predict`` of a per-step LR array at ``steps`` (with a band when the fit has
+    bootstrap draws), cached by content."""
+    return _predict_lr(result.to_dict(), np.asarray(lr), np.asarray(steps),
+                       band if result.draws else None)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _compare(fit_dict: dict[str, Any], arrays: dict[str, np.ndarray], total: int,
+             budgets: tuple[int, ...]):
+    import lawfit
+    from lawfit.optimize import compare
+
+    cmp = compare(lawfit.load_fit(fit_dict), arrays, total, budgets=budgets or None)
+    return cmp.rows, list(cmp.warnings)
+
+
+def compare(result: Any, arrays: dict[str, np.ndarray], total: int, budgets=()):
+    """``lawfit.optimize.compare`` on per-step LR arrays, cached by content."""
+    return _compare(result.to_dict(), {k: np.asarray(v) for k, v in arrays.items()}, int(total),
+                    tuple(int(b) for b in budgets))
+
+
+def schedule_array(spec: dict[str, Any], total: int) -> np.ndarray:
+    """The per-step LR array of a schedule spec (``lawfit.schedules``)."""
+    from lawfit import schedules
+
+    return np.asarray(schedules.to_array(schedules.from_spec(spec), int(total)))
+
+
+def display_steps(total: int, n: int = 240) -> np.ndarray:
+    """Up to ``n`` integer steps spread over ``[0, total)`` at which curves are drawn."""
+    return np.unique(np.linspace(0, int(total) - 1, n).round().astype(np.int64))
