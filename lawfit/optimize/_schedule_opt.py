@@ -172,7 +172,11 @@ class ScheduleOptResult:
         final_loss: predicted loss at step ``total_steps - 1``.
         budget_losses: ``{budget: predicted loss at step budget - 1}``.
         initial_objective: objective of the starting schedule.
-        closed_form: the closest WSD + ``(1 - p)^k`` schedule; ``closed_form_loss`` its objective.
+        closed_form: the best WSD + ``(1 - p)^k`` schedule by the same objective, found by a
+            local (Powell) search started at ``closed_form_fit``; ``closed_form_loss`` its
+            objective.
+        closed_form_fit: the WSD + ``(1 - p)^k`` schedule closest to ``lr`` in least squares
+            (:func:`fit_closed_form`; its ``rmse`` says how well the shape is described).
         area: ``Σ_t lr[t]``; ``max_area`` the cap (None if unconstrained).
         convention, params: the MPL parameter set used.
         n_iter, n_eval, converged, message: solver diagnostics (summed over levels).
@@ -187,6 +191,7 @@ class ScheduleOptResult:
     initial_objective: float
     closed_form: ClosedForm
     closed_form_loss: float
+    closed_form_fit: ClosedForm
     area: float
     max_area: float | None
     convention: str
@@ -298,11 +303,12 @@ def optimize_schedule(
     max_area: float | None = None,
     min_lr: float = 0.0,
     init: Any = None,
-    levels: Sequence[int] = (128, 1024, 0),
+    levels: Sequence[int] = (64, 512, 0),
     maxiter: int = 2000,
     ftol: float = 1e-13,
     gtol: float = 1e-12,
     max_extrapolation: float = 10.0,
+    fitted_horizon: int | None = None,
     debug: bool = False,
 ) -> ScheduleOptResult:
     """Minimise the MPL-predicted loss over non-increasing post-warmup schedules.
@@ -323,6 +329,8 @@ def optimize_schedule(
         levels: block counts of the multilevel solve; 0 means per step (always done last).
         maxiter, ftol, gtol: L-BFGS-B options per level.
         max_extrapolation: warn when ``T`` exceeds this multiple of the fitted horizon.
+        fitted_horizon: the longest run the law was fitted on, in steps (read from the model
+            when it knows it).
     """
     from scipy.optimize import minimize
 
@@ -356,7 +364,7 @@ def optimize_schedule(
         )
 
     notes: list[str] = []
-    horizon = info.get("horizon")
+    horizon = fitted_horizon or info.get("horizon")
     if horizon and total > max_extrapolation * horizon:
         notes.append(
             f"total_steps={total} is {total / horizon:.1f}x the fitted horizon ({horizon} steps); "
@@ -457,10 +465,8 @@ def optimize_schedule(
     if max_area is not None and float(area) > max_area * (1 + 1e-6):
         notes.append(f"area constraint not met: area {float(area):.6g} > max_area {max_area:.6g}")
         ok = False
-    cf = fit_closed_form(lr, w, peak)
-    cf_lr = np.concatenate([warm, cf.post_warmup()])
-    cf_losses = [_final(params, cf_lr[:b], w, peak, conv) for b in bud]
-    cf_loss = float(np.dot(wts, cf_losses) / np.sum(wts))
+    shape_fit = fit_closed_form(lr, w, peak)
+    cf, cf_loss = _best_closed_form(shape_fit, lr, params, warm, conv, bud, wts, min_lr)
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return ScheduleOptResult(
@@ -471,6 +477,7 @@ def optimize_schedule(
         initial_objective=float(initial),
         closed_form=cf,
         closed_form_loss=cf_loss,
+        closed_form_fit=shape_fit,
         area=float(area),
         max_area=max_area,
         convention=conv,
@@ -484,6 +491,48 @@ def optimize_schedule(
         warnings=tuple(notes),
         seconds=time.perf_counter() - t0,
     )
+
+
+def _best_closed_form(start: ClosedForm, target, params, warm, conv, budgets, weights, min_lr):
+    """Powell search over (decay_steps, exponent, end_value) of the power WSD from ``start``."""
+    import jax.numpy as jnp
+    from scipy.optimize import minimize
+
+    from lawfit.optimize._family import _batched_loss
+
+    total, w, peak = start.total_steps, start.warmup_steps, start.peak_lr
+    n = total - w
+    jp = {k: jnp.asarray(params[k]) for k in MPL_PARAM_NAMES}
+    jw = jnp.asarray(warm)
+    wsum = float(np.sum(weights))
+
+    def objective(z):
+        d, k, rho = z
+        out = 0.0
+        for b, wt in zip(budgets, weights):
+            if wt == 0:
+                continue
+            one = _batched_loss(total, w, peak, conv)[1]
+            if b == total:
+                val = one(jp, jw, d, 0, k, rho)
+            else:  # the same schedule, loss at step b - 1
+                val = _final(params, np.concatenate([warm, _power_decay(
+                    np.arange(w, total, dtype=np.float64), total, d, k, peak, rho * peak)])[:b],
+                    w, peak, conv)
+            out += wt * float(val)
+        return out / wsum
+
+    lo_rho = min_lr / peak
+    x0 = [start.decay_steps, min(start.exponent, 8.0), max(start.end_value / peak, lo_rho)]
+    res = minimize(objective, x0, method="Powell",
+                   bounds=[(1.0, float(n)), (0.05, 20.0), (lo_rho, 0.99)],
+                   options={"xtol": 1e-4, "ftol": 1e-12, "maxfev": 400})
+    z = res.x if res.fun <= objective(x0) else np.asarray(x0)
+    d, k, rho = (float(v) for v in z)
+    cf = ClosedForm(total, w, peak, n - d, d, k, rho * peak)
+    rmse = float(np.sqrt(np.mean((cf.post_warmup() - np.asarray(target)[w:]) ** 2))) / peak
+    cf = dataclasses.replace(cf, rmse=rmse)
+    return cf, float(objective(z))
 
 
 def _final(params: Mapping[str, float], lr: np.ndarray, w: int, peak: float, conv: str) -> float:
