@@ -94,6 +94,8 @@ class CMR(Law):
         if self.kind in ("ratio", "scaling") and y.size:
             values[_NAMES[self.kind][-1]] = (float(np.min(y)), float(np.mean(y)))
             values[_NAMES[self.kind][1]] = (-1.0, -0.3, 0.3, 1.0)
+        if self.kind == "general_increment":  # rise-then-fall shapes need both sign patterns
+            values.update(alpha2=(0.3, -0.3), s2=(-1.0, -0.3), alpha3=(0.03, -0.03), s3=(0.3, 1.0), beta2=(0.0, 0.3))
         names = list(values)
         mesh = np.meshgrid(*(np.asarray(values[n], dtype=np.float64) for n in names), indexing="ij")
         return {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
