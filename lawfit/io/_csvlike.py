@@ -53,16 +53,30 @@ def load_bytes(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as e:
         raise ParseError(f"cannot read the file: {e.strerror or e}", path=path, line=None) from None
-    if not data.strip():
+    if not data or data.isspace():
         raise ParseError("the file is empty", path=path, line=1)
     return data
 
 
-def decode(data: bytes, encoding: str, path: Path) -> bytes:
-    """UTF-8 bytes of ``data`` (BOM removed); a bad byte raises with its line and column."""
+def first_line(data: bytes) -> bytes:
+    """The header line (with its newline), without copying the rest of the file."""
+    i = data.find(b"\n")
+    return data if i < 0 else data[: i + 1]
+
+
+def decode(data: bytes, encoding: str, path: Path, *, lazy: bool = False) -> bytes:
+    """UTF-8 bytes of ``data`` (BOM removed); a bad byte raises with its line and column.
+
+    With ``lazy=True`` and a UTF-8 encoding the bytes are returned unchecked: Arrow validates
+    them while parsing, and :func:`read_csv_bytes` calls :func:`decode` to locate a failure.
+    """
     enc = encoding.lower().replace("_", "-")
-    if data.startswith(b"\xef\xbb\xbf") and enc in ("utf-8", "utf8", "utf-8-sig"):
+    utf8 = enc in ("utf-8", "utf8", "utf-8-sig")
+    if data.startswith(b"\xef\xbb\xbf") and utf8:
         data = data[3:]
+    if lazy and utf8:
+        decode(first_line(data), encoding, path)  # the header becomes Python strings: check it
+        return data
     try:
         text = data.decode("utf-8" if enc in ("utf-8", "utf8", "utf-8-sig") else encoding)
     except UnicodeDecodeError as e:
@@ -89,7 +103,7 @@ def decode(data: bytes, encoding: str, path: Path) -> bytes:
 
 
 def sniff_delimiter(data: bytes) -> str:
-    head = data.split(b"\n", 1)[0]
+    head = first_line(data)
     counts = {d: head.count(d.encode()) for d in (",", "\t", ";", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 and counts[","] == 0 else ","
@@ -158,6 +172,7 @@ def read_csv_bytes(data: bytes, path: Path, *, delimiter: str | None = None) -> 
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as e:
+        decode(data, "utf-8", path)  # a bad byte is the likeliest cause: name its line
         raise _locate(data, delim, path, str(e).splitlines()[0]) from None
 
 

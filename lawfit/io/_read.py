@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -355,9 +354,9 @@ def _read_one(
             for r in raws[before:]:
                 r.meta["partial_last_line_dropped"] = True
     elif fmt in ("csv", "canonical", "wandb-csv"):
-        data = _csv.decode(_csv.load_bytes(p), ro.encoding, p)
+        data = _csv.decode(_csv.load_bytes(p), ro.encoding, p, lazy=True)
         delim = ro.delimiter or _csv.sniff_delimiter(data)
-        head = _csv.read_csv_bytes(data.split(b"\n", 1)[0] + b"\n", p, delimiter=delim)
+        head = _csv.read_csv_bytes(_csv.first_line(data), p, delimiter=delim)
 
         def lines(i: int, _data=data, _d=delim) -> int:
             return _csv.row_lines(_data, _d, [i]).get(i, i + 2)
@@ -394,12 +393,7 @@ def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, li
                 if k in low
             }
         )
-        if line_array is not None:
-            offset = line_array
-        elif data is not None:
-            offset = _all_lines(data, ro.delimiter or _csv.sniff_delimiter(data), len(frame))
-        else:
-            offset = 1
+        offset = line_array if line_array is not None else lines
         if "run_id" not in frame.columns and "run" not in frame.columns:
             frame["run_id"] = ro.run_id or p.stem
         is_canonical = "meta" in frame.columns and (frame["metric"] == "__run__").any()
@@ -421,15 +415,6 @@ def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, li
         if _csv.find_column(cols, _csv.RUN_KEYS, ro.run_column) is None and ro.run_id is None:
             r.meta["run_id_from"] = "file"
     raws.extend(found)
-
-
-def _all_lines(data: bytes, delim: str, n: int):
-    """Line number of every data row (fast path: no blank lines and no quoted newlines)."""
-    total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if total_lines == n + 1 and b'"' not in data:
-        return 2
-    m = _csv.row_lines(data, delim, range(n))
-    return np.asarray([m.get(i, i + 2) for i in range(n)], dtype=np.int64)
 
 
 def _long_raws(frame: pd.DataFrame, p: Path, offset) -> list[RawRun]:

@@ -83,9 +83,11 @@ def table_columns(runset: RunSet) -> dict[str, np.ndarray]:
     """Numpy columns of the canonical table (``step_na`` marks the ``__run__`` rows)."""
     if isinstance(runset, Run):
         runset = RunSet([runset])
-    ids, steps, metrics, values, lrs, metas = [], [], [], [], [], []
-    step_mask = []
-    for run in runset:
+    run_codes, steps, metric_codes, values, lrs, step_mask = [], [], [], [], [], []
+    vocab: dict[str, int] = {RUN_ROW: 0, LR_METRIC: 1}
+    heads, head_meta = [], []
+    n_rows = 0
+    for k, run in enumerate(runset):
         for m in run.metrics:
             if m in RESERVED:
                 raise ValueError(
@@ -93,50 +95,43 @@ def table_columns(runset: RunSet) -> dict[str, np.ndarray]:
                     f"reserves ({RESERVED}); rename it (the LR belongs in run.lr)"
                 )
         lr = run.lr
-        ids.append(np.array([run.run_id]))
-        steps.append(np.zeros(1, np.int64))
-        step_mask.append(np.array([True]))
-        metrics.append(np.array([RUN_ROW], dtype=object))
-        values.append(np.array([np.nan]))
-        lrs.append(np.array([np.nan]))
-        metas.append(np.array([encode_meta(run)], dtype=object))
-        blocks = []
+        heads.append(n_rows)
+        head_meta.append(encode_meta(run))
+        blocks = [(RUN_ROW, np.zeros(1, np.int64), np.array([np.nan]))]
         if lr is not None:
             blocks.append((LR_METRIC, np.arange(lr.size, dtype=np.int64), lr))
         blocks += [(m, o.steps, o.values) for m, o in run.metrics.items()]
-        for name, s, v in blocks:
-            n = s.size
-            ids.append(np.full(n, run.run_id, dtype=object))
-            steps.append(s)
-            step_mask.append(np.zeros(n, bool))
-            metrics.append(np.full(n, name, dtype=object))
+        for name, st, v in blocks:
+            n = st.size
+            code = vocab.setdefault(name, len(vocab))
+            run_codes.append(np.full(n, k, dtype=np.int64))
+            metric_codes.append(np.full(n, code, dtype=np.int64))
+            steps.append(st)
+            step_mask.append(np.full(n, name == RUN_ROW))
             values.append(v)
-            if lr is None:
-                lrs.append(np.full(n, np.nan))
-            else:
-                at = np.full(n, np.nan)
-                inside = s < lr.size
-                at[inside] = lr[s[inside]]
-                lrs.append(at)
-            metas.append(np.full(n, None, dtype=object))
-    if not ids:
-        return {
-            "run_id": np.array([], dtype=object),
-            "step": np.array([], dtype=np.int64),
-            "step_na": np.array([], dtype=bool),
-            "metric": np.array([], dtype=object),
-            "value": np.array([], dtype=np.float64),
-            "lr": np.array([], dtype=np.float64),
-            "meta": np.array([], dtype=object),
-        }
+            at = np.full(n, np.nan)
+            if lr is not None and name != RUN_ROW:
+                inside = st < lr.size
+                at[inside] = lr[st[inside]]
+            lrs.append(at)
+            n_rows += n
+    ids = np.array([r.run_id for r in runset] or [""], dtype=object)
+    names = np.array(list(vocab), dtype=object)
+    meta = np.full(n_rows, None, dtype=object)
+    if heads:
+        meta[np.asarray(heads)] = np.array(head_meta, dtype=object)
+
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
     return {
-        "run_id": np.concatenate(ids).astype(object),
-        "step": np.concatenate(steps).astype(np.int64),
-        "step_na": np.concatenate(step_mask),
-        "metric": np.concatenate(metrics),
-        "value": np.concatenate(values).astype(np.float64),
-        "lr": np.concatenate(lrs).astype(np.float64),
-        "meta": np.concatenate(metas),
+        "run_id": ids[cat(run_codes, np.int64)],
+        "step": cat(steps, np.int64),
+        "step_na": cat(step_mask, bool),
+        "metric": names[cat(metric_codes, np.int64)],
+        "value": cat(values, np.float64),
+        "lr": cat(lrs, np.float64),
+        "meta": meta,
     }
 
 
@@ -160,6 +155,8 @@ def _line(i: int, line_offset: Any) -> int | None:
     """File line of frame row ``i``: ``line_offset`` is the line of row 0, or an array of lines."""
     if line_offset is None:
         return None
+    if callable(line_offset):
+        return int(line_offset(int(i)))
     if isinstance(line_offset, np.ndarray):
         return int(line_offset[i])
     return int(i) + int(line_offset)
@@ -219,7 +216,7 @@ def frame_to_runset(
     frame: pd.DataFrame,
     *,
     path: str | None = None,
-    line_offset: int | None = None,
+    line_offset: Any = None,
     **options: Any,
 ) -> RunSet:
     """A RunSet from a long table.
@@ -229,19 +226,18 @@ def frame_to_runset(
     ``metric``, ``value`` and optionally ``lr``) goes through the importer's rules (aliases,
     repeated steps, LR rebuild); ``options`` are those of :func:`lawfit.io.read`.
 
-    ``path`` and ``line_offset`` (line of row 0 in the file) only make error messages precise.
+    ``path`` and ``line_offset`` (the file line of row 0, an array of lines, or a function of the
+    row) only make error messages precise.
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     frame = _normalise(frame)
-    run_ids, metric = _ids(frame, path, line_offset)
-    is_run_row = metric == RUN_ROW
-    if is_run_row.any():
-        return _canonical(frame, run_ids, metric, is_run_row, path, line_offset)
+    run_codes, run_names, mcodes, mnames = _codes(frame, path, line_offset)
+    if RUN_ROW in set(mnames):
+        return _canonical(frame, run_codes, run_names, mcodes, mnames, path, line_offset)
     opts = BuildOptions(**options)
-    return RunSet(
-        build_run(r, opts) for r in _generic_raws(frame, path=path, line_offset=line_offset)
-    )
+    raws = _generic_raws(frame, path=path, line_offset=line_offset)
+    return RunSet(build_run(r, opts) for r in raws)
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -250,36 +246,40 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _ids(frame, path, line_offset):
-    run_col = _col(frame, "run_id", path, line_offset)
-    metric_col = _col(frame, "metric", path, line_offset)
-    for name, col in (("run_id", run_col), ("metric", metric_col)):
-        bad = col.isna().to_numpy() | (col.astype(str).to_numpy() == "")
+def _codes(frame, path, line_offset):
+    """Integer codes (first-appearance order) and names of the run_id and metric columns."""
+    out = []
+    for name in ("run_id", "metric"):
+        col = _col(frame, name, path, line_offset)
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        names = [("" if u is None else str(u)) for u in np.asarray(uniques, dtype=object)]
+        bad = codes < 0
+        if "" in names:
+            bad |= codes == names.index("")
         if bad.any():
             i = int(np.argmax(bad))
             raise ParseError(f"empty {name}", path=path, line=_line(i, line_offset), column=name)
-    return (
-        run_col.astype(str).to_numpy(dtype=object),
-        metric_col.astype(str).to_numpy(dtype=object),
-    )
+        out += [np.asarray(codes, dtype=np.int64), names]
+    return tuple(out)
 
 
-def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
+def _canonical(frame, run_codes, run_names, mcodes, mnames, path, line_offset) -> RunSet:
     meta_col = _col(frame, "meta", path, line_offset)
+    head_code = mnames.index(RUN_ROW)
+    is_run_row = mcodes == head_code
     data = np.flatnonzero(~is_run_row)
     steps = np.zeros(len(frame), dtype=np.int64)
-    if data.size:
-        steps[data] = _int_steps(
-            _col(frame, "step", path, line_offset).iloc[data].reset_index(drop=True),
-            path,
-            line_offset,
-            rows=data,
-        )
+    step_col = _col(frame, "step", path, line_offset)
+    if data.size == len(frame):
+        steps = _int_steps(step_col, path, line_offset)
+    elif data.size:
+        sub = step_col.iloc[data].reset_index(drop=True)
+        steps[data] = _int_steps(sub, path, line_offset, rows=data)
     values = _float_column(_col(frame, "value", path, line_offset), "value", path, line_offset)
-    codes, uniques = pd.factorize(run_ids)
+    lr_code = mnames.index(LR_METRIC) if LR_METRIC in mnames else -1
     runs = []
-    for rows in _groups(codes):
-        rid = str(run_ids[rows[0]])
+    for rows in _groups(run_codes):
+        rid = run_names[run_codes[rows[0]]]
         head = rows[is_run_row[rows]]
         if head.size != 1:
             raise ParseError(
@@ -305,16 +305,16 @@ def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
         lr = None
         mets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if body.size:
-            mcodes, mnames = pd.factorize(metric[body])
-            for mrows in _groups(mcodes):
+            for mrows in _groups(mcodes[body]):
                 r = body[mrows]
-                name = str(metric[r[0]])
+                code = int(mcodes[r[0]])
+                name = mnames[code]
                 s, v = steps[r], values[r]
-                if name == LR_METRIC:
+                if code == lr_code:
                     total = info.get("total_steps")
                     if (
-                        total is None
-                        or s.size != int(total)
+                        not isinstance(total, int)
+                        or s.size != total
                         or not np.array_equal(s, np.arange(s.size))
                     ):
                         raise ParseError(
@@ -365,21 +365,19 @@ def _canonical(frame, run_ids, metric, is_run_row, path, line_offset) -> RunSet:
 def _generic_raws(frame, *, path=None, line_offset=None) -> list[RawRun]:
     """RawRuns of a non-canonical long table (``run_id, step, metric, value[, lr]``)."""
     frame = _normalise(frame)
-    run_ids, metric = _ids(frame, path, line_offset)
+    run_codes, run_names, mcodes, mnames = _codes(frame, path, line_offset)
     steps = _int_steps(_col(frame, "step", path, line_offset), path, line_offset)
     values = _float_column(_col(frame, "value", path, line_offset), "value", path, line_offset)
     lr_col = None
     if "lr" in frame.columns:
         lr_col = _float_column(frame["lr"], "lr", path, line_offset)
-    codes, _ = pd.factorize(run_ids)
     out = []
-    for rows in _groups(codes):
-        rid = str(run_ids[rows[0]])
+    for rows in _groups(run_codes):
+        rid = run_names[run_codes[rows[0]]]
         raw = RawRun(rid, path=path, meta={"source": path} if path else {})
-        mcodes, _ = pd.factorize(metric[rows])
-        for mrows in _groups(mcodes):
+        for mrows in _groups(mcodes[rows]):
             r = rows[mrows]
-            raw.metrics[str(metric[r[0]])] = (steps[r], values[r])
+            raw.metrics[mnames[mcodes[r[0]]]] = (steps[r], values[r])
         if lr_col is not None and LR_METRIC not in raw.metrics:
             keep = rows[np.isfinite(lr_col[rows])]
             if keep.size:

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from lawfit.io._build import RawRun
-from lawfit.io._csvlike import numeric_column, read_csv_bytes
+from lawfit.io._csvlike import decode, first_line, numeric_column, read_csv_bytes
 from lawfit.io._errors import ImportError, MissingExtraError, ParseError
 
 __all__ = ["is_wandb_header", "wandb_csv_to_raw", "read_wandb_api"]
@@ -53,7 +53,7 @@ def _split(header: str, metrics: Sequence[str] | None) -> tuple[str, str] | None
 def wandb_csv_to_raw(
     data: bytes, path: Path, *, lines, metrics: Sequence[str] | None = None
 ) -> list[RawRun]:
-    header = read_csv_bytes(data.split(b"\n", 1)[0] + b"\n", path).column_names
+    header = read_csv_bytes(first_line(data), path).column_names
     keep = [c for c in header if not str(c).endswith(BOUNDS)]
     import pyarrow.csv as pacsv  # noqa: F401 - include_columns path below
 
@@ -120,6 +120,7 @@ def _read_columns(data: bytes, path: Path, keep: Sequence[str]) -> pa.Table:
 
             table = untyped(data, path).select(list(keep))
             return table
+        decode(data, "utf-8", path)
         raise _locate(data, ",", path, str(e).splitlines()[0]) from None
 
 
