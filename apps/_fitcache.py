@@ -184,3 +184,36 @@ def schedule_array(spec: dict[str, Any], total: int) -> np.ndarray:
 def display_steps(total: int, n: int = 240) -> np.ndarray:
     """Up to ``n`` integer steps spread over ``[0, total)`` at which curves are drawn."""
     return np.unique(np.linspace(0, int(total) - 1, n).round().astype(np.int64))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str, ...]):
+    import lawfit
+    from lawfit.optimize import optimize_schedule, search_family
+
+    s = json.loads(settings_json)
+    result = lawfit.load_fit(fit_dict)
+    opt = optimize_schedule(result, s["total_steps"], warmup_steps=s["warmup_steps"],
+                            peak_lr=s["peak_lr"], warmup=s["warmup"],
+                            budgets=s["budgets"] or None, max_area=s["max_area"])
+    out = {
+        "lr": np.asarray(opt.lr),
+        "summary": opt.summary(),
+        "closed_form": opt.closed_form.to_dict(),
+        "closed_form_lr": np.asarray(opt.closed_form.to_array(s["warmup"])),
+        "budget_losses": {str(k): v for k, v in opt.budget_losses.items()},
+        "warnings": list(opt.warnings),
+        "families": [],
+        "family_lrs": {},
+    }
+    if families:
+        fam = search_family(result, s["total_steps"], warmup_steps=s["warmup_steps"],
+                            peak_lr=s["peak_lr"], warmup=s["warmup"], families=families)
+        out["families"] = fam.table
+        out["family_lrs"] = {f: np.asarray(fam.lr(f, s["warmup"])) for f in fam.best}
+    return out
+
+
+def optimize(result: Any, settings: dict[str, Any], families: tuple[str, ...]):
+    """``lawfit.optimize.optimize_schedule`` + ``search_family``, cached by content."""
+    return _optimize(result.to_dict(), json.dumps(settings, sort_keys=True), tuple(families))
