@@ -8,14 +8,18 @@
 * :func:`fit_many` -- many independent data sets as one vmapped (and sharded) program.
 """
 
+from lawfit.fitting._batch import fit_many
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
 from lawfit.fitting._result import FitResult, StartOutcomes, load_fit
+from lawfit.fitting._uncertainty import bootstrap
 
 __all__ = [
     "FitError",
     "FitResult",
     "StartOutcomes",
+    "bootstrap",
+    "fit_many",
     "curve_metrics",
     "evaluate",
     "fit",

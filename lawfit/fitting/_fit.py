@@ -72,7 +72,7 @@ def fit(
     gtol: float = GTOL,
     ftol: float = FTOL,
     stderr: bool = True,
-    keep: int | None = 16,
+    keep: int | None = 64,
     screen_iter: int = 25,
 ) -> FitResult:
     """Fit ``law`` to ``runs`` by multi-start L-BFGS on the summed Huber loss of log residuals.

@@ -48,7 +48,7 @@ class Config(NamedTuple):
     memory: int = 10
     patience: int = 5
     screen_iter: int = 25
-    keep: int | None = 16
+    keep: int | None = 64
     linesearch_steps: int = 20
 
 
@@ -119,7 +119,7 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
 
 
 @functools.lru_cache(maxsize=64)
-def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: bool):
+def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: tuple | None):
     law = law_holder.law
     objective = make_objective(law, cfg)
 
@@ -146,8 +146,8 @@ def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: bool):
             st1.at[idx].set(jnp.where((st1[idx] == CONVERGED) & (st2 == MAX_ITER), MAX_ITER, st2)),
         )
 
-    if batched:  # leading dataset axis on z0, fixed, lo, hi, x, y, w
-        solve = jax.vmap(solve_starts, in_axes=(0, 0, 0, 0, 0, 0, 0, None, None, None))
+    if batched is not None:  # a leading batch axis on the arguments marked 0
+        solve = jax.vmap(solve_starts, in_axes=(*batched, None, None, None))
     else:
         solve = solve_starts
     return jax.jit(solve)
@@ -166,12 +166,13 @@ class _Holder:
         return isinstance(other, _Holder) and other.key == self.key
 
 
-def program(law: Any, cfg: Config, *, batched: bool = False):
+def program(law: Any, cfg: Config, *, batched: tuple | None = None):
     """The compiled multi-start solver for ``law`` and ``cfg``.
 
     Signature of the returned function: ``(z0[K,F], fixed[G], lo[F], hi[F], x, y[P], w[P], delta,
-    gtol, ftol) -> (z[K,F], f[K], gmax[K], iterations[K], status[K])`` (with a leading dataset axis
-    on everything but the tolerances when ``batched``).
+    gtol, ftol) -> (z[K,F], f[K], gmax[K], iterations[K], status[K])``. ``batched`` is an
+    ``in_axes`` tuple for ``(z0, fixed, lo, hi, x, y, w)`` (0 = leading batch axis, None =
+    shared): one vmapped program over data sets (``fit_many``) or resampling weights (bootstrap).
     """
     key = law_key(law)
     return _program(key, cfg, _Holder(law, key), batched)
