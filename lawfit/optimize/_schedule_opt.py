@@ -107,9 +107,9 @@ def fit_closed_form(lr: Any, warmup_steps: int, peak_lr: float | None = None) ->
     t = np.arange(w, total, dtype=np.float64)
     n = total - w
     best = (np.inf, (float(n), 1.0, 0.0))
-    ks = np.geomspace(0.25, 16.0, 31)[:, None]
+    ks = np.geomspace(0.25, 16.0, 25)[:, None]
     head = np.concatenate([[0.0], np.cumsum((peak - post) ** 2)])  # stable-part residuals
-    for d in np.unique(np.geomspace(1, n, 120).round()):
+    for d in np.unique(np.geomspace(1, n, 80).round()):
         start = int(np.ceil(total - d - w))  # first post-warmup index with p > 0
         start = min(max(start, 0), n)
         tw, yw = t[start:], post[start:]
