@@ -155,8 +155,8 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             if not ok.all():
                 i = int(np.argmax(~ok))
                 raise ImportError(
-                    f"run {raw.run_id!r}: the schedule spec gives lr={lr[s[i]]!r} at step "
-                    f"{int(s[i])} but the log says {v[i]!r}",
+                    f"run {raw.run_id!r}: the schedule spec gives lr={float(lr[s[i]])!r} at step "
+                    f"{int(s[i])} but the log says {float(v[i])!r}",
                     path=raw.path,
                     column=lr_key,
                     hint="fix the spec (steps are 0-based optimizer steps) or pass "

@@ -68,7 +68,7 @@ def rebuild_lr(
     if bad.any():
         i = int(np.argmax(bad))
         raise ImportError(
-            f"run {run_id!r}: logged learning rate {v[i]!r} at step {int(s[i])} is not a finite "
+            f"run {run_id!r}: logged learning rate {float(v[i])!r} at step {int(s[i])} is not a finite "
             "non-negative number",
             path=path,
             column="lr",

@@ -516,3 +516,105 @@ def test_proxy_dir_delegates_to_lawfit_proxy(tmp_path, monkeypatch):
     monkeypatch.setattr(r, "_proxy_reader", lambda: fake)
     assert io.detect_format(tmp_path) == "proxy"
     assert io.read(tmp_path).ids == ("a", "b") and seen == ["a", "b"]
+
+
+def test_real_proxy_run_dir_round_trips_through_io(tmp_path):
+    proxy_log = pytest.importorskip("lawfit.proxy._log")
+    d = tmp_path / "runs" / "p1"
+    d.mkdir(parents=True)
+    lr = lr_cosine(6)
+    proxy_log.write_json_atomic(
+        d / "meta.json",
+        {"run_id": "p1", "config": {"schedule": {"lr_array": lr.tolist()}, "steps": 6}, "N": 1234},
+    )
+    log = proxy_log.RunLog(d, "p1")
+    for s in range(6):
+        log.write(s, "loss", 4.0 - s / 7, lr[s])
+    log.close()
+    rs = read_unchanged(tmp_path / "runs")
+    run = rs["p1"]
+    np.testing.assert_array_equal(run.lr, lr)
+    assert run.meta["N"] == 1234
+    np.testing.assert_array_equal(run.observed("loss").values, [4.0 - s / 7 for s in range(6)])
+    back = io.read(io.write(rs, tmp_path / "t.parquet"))
+    np.testing.assert_array_equal(back["p1"].lr, lr)
+
+
+def test_delimiters_bom_and_encodings(tmp_path):
+    (tmp_path / "semi.csv").write_text("step;lr;loss\n0;1e-3;3.5\n1;1e-3;3.25\n")
+    assert io.read(tmp_path / "semi.csv")["semi"].observed("loss").values.tolist() == [3.5, 3.25]
+    (tmp_path / "tab.tsv").write_text("step\tlr\tloss\n0\t1e-3\t3.5\n")
+    assert io.read(tmp_path / "tab.tsv")["tab"].lr.tolist() == [1e-3]
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfstep,lr,loss\n0,1e-3,3.5\n")
+    assert io.read(tmp_path / "bom.csv")["bom"].lr_source == "logged"
+    (tmp_path / "latin.csv").write_bytes(
+        "step,lr,loss,notes\n0,1e-3,3.5,1\n".encode("latin-1").replace(
+            b"notes", "notés".encode("latin-1")
+        )
+    )
+    with pytest.raises(io.ParseError, match=r"latin\.csv:1: column \d+: byte .*encoding="):
+        io.read(tmp_path / "latin.csv")
+    run = io.read(tmp_path / "latin.csv", encoding="latin-1")["latin"]
+    assert "notés" in run.metrics
+
+
+def test_text_in_numeric_column_names_line_and_column(tmp_path):
+    (tmp_path / "t.csv").write_text("step,lr,loss\n0,1e-3,3.5\n\n1,1e-3,diverged\n")
+    with pytest.raises(io.ParseError, match=r"t\.csv:4: column 'loss': 'diverged' is not a number"):
+        io.read(tmp_path / "t.csv")
+    (tmp_path / "n.csv").write_text("step,lr,loss\n0,1e-3,3.5\n-5,1e-3,3.0\n")
+    with pytest.raises(io.ParseError, match=r"n\.csv:3: column 'step'"):
+        io.read(tmp_path / "n.csv")
+
+
+def test_nan_and_inf_rules(tmp_path):
+    # empty cell = not logged (dropped for that metric); the text nan/inf = a logged value (kept)
+    (tmp_path / "n.csv").write_text("step,lr,loss,val\n0,1,3.0,\n1,1,nan,2.0\n2,1,inf,\n")
+    run = io.read(tmp_path / "n.csv")["n"]
+    obs = run.observed("loss")
+    assert obs.steps.tolist() == [0, 1, 2] and np.isnan(obs.values[1]) and obs.values[2] == np.inf
+    assert run.observed("val").steps.tolist() == [1]
+    (tmp_path / "badlr.csv").write_text("step,lr,loss\n0,1,3.0\n1,nan,2.0\n")
+    with pytest.raises(io.ImportError, match=r"badlr\.csv.*learning rate nan at step 1"):
+        io.read(tmp_path / "badlr.csv")
+
+
+def test_parquet_and_jsonl_long_and_wide(tmp_path):
+    import pandas as pd
+
+    lr = lr_cosine(4)
+    long = pd.DataFrame(
+        {
+            "run": ["a"] * 4,
+            "step": range(4),
+            "metric": ["loss"] * 4,
+            "value": [4.0, 3.0, 2.5, 2.25],
+            "lr": lr,
+        }
+    )
+    long.to_parquet(tmp_path / "long.parquet")
+    assert io.read(tmp_path / "long.parquet")["a"].lr.tolist() == lr.tolist()
+    wide = pd.DataFrame({"step": range(4), "lr": lr, "loss": [4.0, 3.0, 2.5, 2.25]})
+    wide.to_parquet(tmp_path / "wide.parquet")
+    assert io.read(tmp_path / "wide.parquet")["wide"].observed("loss").values[-1] == 2.25
+    (tmp_path / "live.jsonl").write_text('{"step": 0, "lr": 1, "loss": 3}\n{"step": 1, "lr"')
+    with pytest.raises(io.ParseError, match=r"live\.jsonl:2: column \d+: invalid JSON.*truncated"):
+        io.read(tmp_path / "live.jsonl")
+    run = io.read(tmp_path / "live.jsonl", allow_partial_last_line=True)["live"]
+    assert run.meta["partial_last_line_dropped"] is True and run.lr.tolist() == [1.0]
+
+
+def test_tensorboard_without_package_names_the_extra(tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def fake_import(name, *a, **k):
+        if name.startswith("tensorboard"):
+            raise ImportError("no tensorboard")
+        return real(name, *a, **k)
+
+    (tmp_path / "events.out.tfevents.1.h").write_bytes(b"\x00" * 16)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(io.MissingExtraError, match=r"lawfit\[tensorboard\]"):
+        io.read(tmp_path)
