@@ -186,6 +186,8 @@ def compare(
         if not 1 <= b <= total:
             raise ValueError(f"budget {b} is outside [1, total_steps={total}]")
     law, params, draws, horizon = _law_params(model, convention)
+    if getattr(law, "options", None) and law.options().get("mode") == "block":
+        law = law.with_mode("exact")  # fit-time approximation -> exact law for reported numbers
     horizon = fitted_horizon or horizon
     notes = []
     if horizon and total > max_extrapolation * horizon:
