@@ -135,3 +135,23 @@ def test_bad_increment_tables():
         lawfit.fit(CMR(kind="general_increment"), MixtureTable(N=table.N, D=table.D, r=table.r, general=table.domain))
     with pytest.raises(ValueError, match=r"5 parameters along T but the rows have 4"):
         lawfit.fit(CMR(kind="general_increment"), _increment_table(GEN, "general_increment", 0).select(np.arange(T.size) < 4))
+
+
+# -- shared law contract --------------------------------------------------------------------------
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contract import check_law_contract  # noqa: E402
+
+
+def test_contract():
+    check_law_contract(CMR(kind="domain_increment"), _increment_table(DOM, "domain_increment", 0, sigma=0.0), DOM, recovery_rtol=1e-5)
+    Tb = np.array([10.0, 20.0, 40.0, 60.0, 80.0, 100.0])
+    sc = dict(alpha4=-1.2, s4=-0.5, beta3=0.42)
+    check_law_contract(CMR(kind="scaling"), CMR.scaling_points(Tb, sc["alpha4"] * Tb ** sc["s4"] + sc["beta3"]), sc, recovery_rtol=1e-5)
+    R = np.r_[RATIOS, 0.9]
+    rt = dict(alpha=0.2, s=-0.35, beta=1.2)
+    table = MixtureTable(N=np.full(R.size, 4.6e8), D=np.full(R.size, 2e10), r=R, domain=rt["alpha"] * R ** rt["s"] + rt["beta"])
+    check_law_contract(CMR(kind="ratio"), table, rt, recovery_rtol=1e-5)
+    check_law_contract(CMR(kind="general_increment"), _increment_table(GEN, "general_increment", 0), GEN, check_recovery=False)

@@ -275,3 +275,37 @@ def test_recovers_setting_a_parameters(fits, which):
     assert res.objective <= ref.objective + 1e-9
     m = lawfit.evaluate(res, runs, metric="val")
     assert m["mean"]["r2"] > 0.99
+
+
+# -- shared law contract --------------------------------------------------------------------------
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contract import check_law_contract  # noqa: E402
+
+
+def test_contract_eq4():
+    runs = make_runs(SETTING_A_PT, sigma=0.0, every=1500)
+    check_law_contract(CPTLaw(), runs, SETTING_A_PT, metric="val", recovery_rtol=1e-5)
+
+
+@pytest.mark.parametrize("opts", [dict(size=True), dict(replay="cpt", momentum="reset"), dict(released=True), dict(shift="Bbeta")])
+def test_contract_variants(opts):
+    law = CPTLaw(**opts)
+    p = dict(SETTING_A_PT)
+    if opts.get("size"):
+        p.update(gamma1=0.2, gamma2=0.2, F=3.0, gamma3=0.2, L0=1.8)
+    if opts.get("replay"):
+        p.update(a1=0.05, a2=0.5)
+    if opts.get("released"):
+        p = {k: v for k, v in p.items() if k != "C1"} | {"S1_pt": 2.0}
+    if opts.get("shift"):
+        p = {k: v for k, v in p.items() if k != "B"} | {"Bbeta": 0.366 * 0.189}
+    runs = []
+    for i, n in enumerate((1.06e8, 5.94e8)):
+        lr = np.r_[np.full(3000, 2e-4), np.linspace(2e-4, 1e-4, 2000)] if not opts.get("released") else np.full(2000, 1e-4)
+        meta = {"N": n, "replay_ratio": 0.25 * (i + 1)} | ({} if opts.get("released") else {"cpt_start_step": 3000})
+        steps = np.arange(100, lr.size, 200)
+        runs.append(Run(f"r{i}", lr=lr, metrics={"val": (steps, np.full(steps.size, 3.0))}, meta=meta))
+    check_law_contract(law, RunSet(runs), p, metric="val", check_recovery=False)

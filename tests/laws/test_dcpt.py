@@ -164,3 +164,17 @@ def test_bad_tables_name_rows_and_axes():
         DCPTLaw(target="both")
     with pytest.raises(ValueError, match=r"models the 'domain' column"):
         DCPTLaw(target="domain").prepare(full, metric="general")
+
+
+# -- shared law contract --------------------------------------------------------------------------
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from contract import check_law_contract  # noqa: E402
+
+
+@pytest.mark.parametrize("target", ["general", "domain"])
+def test_contract(target):
+    table = make_table(sigma=0.0)
+    check_law_contract(DCPTLaw(target=target), table, GENERAL if target == "general" else DOMAIN, recovery_rtol=1e-5)
