@@ -51,7 +51,9 @@ def make_mpl_folder(folder: Path, runs: int, rows: int) -> None:
     for k in range(runs):
         lr = 3e-4 * np.minimum(1, (t + 1) / 100) * (0.5 + 0.5 * np.cos(np.pi * t / rows))
         loss = np.round(2 + 8 * (1 + t) ** -0.3 + 0.001 * k, 6)
-        pd.DataFrame({"step": t, "lr": lr, "loss": loss}).to_csv(folder / f"run_{k:03d}.csv", index=False)
+        pd.DataFrame({"step": t, "lr": lr, "loss": loss}).to_csv(
+            folder / f"run_{k:03d}.csv", index=False
+        )
 
 
 def main() -> None:
@@ -71,11 +73,15 @@ def main() -> None:
         t_io = best_of(lambda: io.read(wb), args.repeat)
         rs = io.read(wb)
         pts = sum(o.steps.size for r in rs for o in r.metrics.values())
-        print(f"\n[1] W&B export: {args.rows:,} rows, {size:.0f} MiB, {len(rs)} runs, {pts:,} points "
-              "kept (+ per-step LR)")
+        print(
+            f"\n[1] W&B export: {args.rows:,} rows, {size:.0f} MiB, {len(rs)} runs, {pts:,} points "
+            "kept (+ per-step LR)"
+        )
         print(f"    pandas.read_csv   {t_pd:7.3f} s  {args.rows / t_pd / 1e6:6.2f} M rows/s")
-        print(f"    lawfit.io.read    {t_io:7.3f} s  {args.rows / t_io / 1e6:6.2f} M rows/s  "
-              f"ratio {t_io / t_pd:.2f}x pandas")
+        print(
+            f"    lawfit.io.read    {t_io:7.3f} s  {args.rows / t_io / 1e6:6.2f} M rows/s  "
+            f"ratio {t_io / t_pd:.2f}x pandas"
+        )
 
         folder = d / "mpl"
         make_mpl_folder(folder, args.runs, args.run_rows)
@@ -83,11 +89,15 @@ def main() -> None:
         total_rows = args.runs * args.run_rows
         t_pd2 = best_of(lambda: [pd.read_csv(f) for f in files], args.repeat)
         t_io2 = best_of(lambda: io.read(folder), args.repeat)
-        print(f"\n[2] folder of {args.runs} MPL-style CSVs x {args.run_rows:,} rows "
-              f"({total_rows:,} rows)")
+        print(
+            f"\n[2] folder of {args.runs} MPL-style CSVs x {args.run_rows:,} rows "
+            f"({total_rows:,} rows)"
+        )
         print(f"    pandas.read_csv   {t_pd2:7.3f} s  {total_rows / t_pd2 / 1e6:6.2f} M rows/s")
-        print(f"    lawfit.io.read    {t_io2:7.3f} s  {total_rows / t_io2 / 1e6:6.2f} M rows/s  "
-              f"ratio {t_io2 / t_pd2:.2f}x pandas")
+        print(
+            f"    lawfit.io.read    {t_io2:7.3f} s  {total_rows / t_io2 / 1e6:6.2f} M rows/s  "
+            f"ratio {t_io2 / t_pd2:.2f}x pandas"
+        )
 
         # canonical table round trip of the folder (not a target, for reference)
         rs2 = io.read(folder)
@@ -95,8 +105,10 @@ def main() -> None:
             out = d / f"runs{suffix}"
             tw = best_of(lambda: io.write(rs2, out), 1)
             tr = best_of(lambda: io.read(out), 1)
-            print(f"    canonical {suffix:8s} write {tw:6.3f} s, read {tr:6.3f} s "
-                  f"({out.stat().st_size / 2**20:.0f} MiB)")
+            print(
+                f"    canonical {suffix:8s} write {tw:6.3f} s, read {tr:6.3f} s "
+                f"({out.stat().st_size / 2**20:.0f} MiB)"
+            )
     _ = statistics
 
 

@@ -155,8 +155,16 @@ def _locate(data: bytes, delimiter: str, path: Path, arrow_message: str) -> Pars
     return ParseError(f"malformed CSV ({arrow_message})", path=path, line=1)
 
 
-def read_csv_bytes(data: bytes, path: Path, *, delimiter: str | None = None) -> pa.Table:
-    """Parse UTF-8 CSV bytes with Arrow (fast path); failures are located line by line."""
+TEXT_KEYS = (*RUN_KEYS, "metric", "meta")
+
+
+def read_csv_bytes(
+    data: bytes, path: Path, *, delimiter: str | None = None, text_columns: Sequence[str] = ()
+) -> pa.Table:
+    """Parse UTF-8 CSV bytes with Arrow (fast path); failures are located line by line.
+
+    ``text_columns`` are read as strings whatever they look like (run id ``00`` stays ``00``).
+    """
     delim = delimiter or sniff_delimiter(data)
     try:
         return pacsv.read_csv(
@@ -169,6 +177,7 @@ def read_csv_bytes(data: bytes, path: Path, *, delimiter: str | None = None) -> 
                 quoted_strings_can_be_null=False,
                 true_values=[],
                 false_values=[],
+                column_types={c: pa.string() for c in text_columns},
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException) as e:

@@ -364,7 +364,12 @@ def _read_one(
         if fmt == "wandb-csv" or (fmt == "csv" and _wandb.is_wandb_header(head.column_names)):
             raws.extend(_wandb.wandb_csv_to_raw(data, p, lines=lines, metrics=ro.metrics))
             return
-        table = _csv.read_csv_bytes(data, p, delimiter=delim)
+        text = [
+            c
+            for c in head.column_names
+            if str(c).strip().lower() in _csv.TEXT_KEYS or c == ro.run_column
+        ]
+        table = _csv.read_csv_bytes(data, p, delimiter=delim, text_columns=text)
         _tabular(table, p, ro, opts, exact, raws, lines=lines, data=data)
     else:  # pragma: no cover - FORMATS is checked above
         raise UnsupportedFormatError(f"format {fmt!r} cannot be read from a file", path=p)

@@ -134,12 +134,12 @@ def test_folder_of_mpl_csvs_with_clashing_stems(tmp_path):
 
 
 def test_shared_mpl_folder_with_exact_specs(tmp_path):
-    from conftest import shared_path
-
     from lawfit import schedules as sch
     from lawfit.datasets import mpl_runs
 
-    folder = shared_path("data", "mpl", "curves", "csv_400")
+    folder = Path(__file__).resolve().parents[3] / "shared" / "data" / "mpl" / "curves" / "csv_400"
+    if not folder.exists():
+        pytest.skip(f"{folder} is not available on this machine")
     rs = read_unchanged(
         folder,
         schedule=lambda rid: sch.mpl_spec(rid),

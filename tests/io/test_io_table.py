@@ -169,3 +169,14 @@ def test_csv_refuses_line_breaks_in_names_parquet_keeps_them(tmp_path):
     with pytest.raises(ValueError, match="Parquet"):
         io.write(rs, tmp_path / "x.csv")
     assert_same(rs, io.read(io.write(rs, tmp_path / "x.parquet")))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_numeric_looking_names_stay_text(tmp_path, suffix):
+    rs = RunSet(
+        [
+            Run(rid, lr=np.ones(2), metrics={"007": ([0], [1.0]), "nan": ([1], [2.0])})
+            for rid in ("00", "1e3", "nan", "True", " x ")
+        ]
+    )
+    assert_same(rs, io.read(io.write(rs, tmp_path / f"t{suffix}")))
