@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -103,13 +102,12 @@ def main() -> None:
         rs2 = io.read(folder)
         for suffix in (".parquet", ".csv"):
             out = d / f"runs{suffix}"
-            tw = best_of(lambda: io.write(rs2, out), 1)
-            tr = best_of(lambda: io.read(out), 1)
+            tw = best_of(lambda out=out: io.write(rs2, out), 1)
+            tr = best_of(lambda out=out: io.read(out), 1)
             print(
                 f"    canonical {suffix:8s} write {tw:6.3f} s, read {tr:6.3f} s "
                 f"({out.stat().st_size / 2**20:.0f} MiB)"
             )
-    _ = statistics
 
 
 if __name__ == "__main__":
