@@ -295,7 +295,7 @@ def critical_mixture_ratio(
             r_adm = float(brentq(h, rg[j], rg[j + 1])) if j + 1 < rg.size else 1.0
     finite = np.isfinite(t0)
     if finite.sum() < 2 or not math.isfinite(r_adm):
-        return {"r_cmr": math.nan, "t0": dict(zip(R.tolist(), t0.tolist())), "r_admissible": r_adm}
+        return {"r_cmr": math.nan, "t0": dict(zip(R.tolist(), t0.tolist(), strict=False)), "r_admissible": r_adm}
     logt = lambda r: np.interp(r, R[finite], np.log(t0[finite]))  # noqa: E731
     rg = np.linspace(R[finite][0], min(R[finite][-1], r_adm), grid)
     feas = logt(rg) <= math.log(t_max)
@@ -307,4 +307,4 @@ def critical_mixture_ratio(
             r_star = float(brentq(lambda r: float(logt(r)) - math.log(t_max), rg[j], rg[j + 1]))
         else:
             r_star = float(rg[j])
-    return {"r_cmr": r_star, "t0": dict(zip(R.tolist(), t0.tolist())), "r_admissible": r_adm}
+    return {"r_cmr": r_star, "t0": dict(zip(R.tolist(), t0.tolist(), strict=False)), "r_admissible": r_adm}

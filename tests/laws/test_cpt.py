@@ -240,13 +240,13 @@ def scaled_stderr(res, runs):
     theta = jnp.asarray([res.params[k] for k in free])
 
     def resid(t):
-        return jnp.log(law.predict(dict(zip(free, t)), inputs.x)) - jnp.log(inputs.y)
+        return jnp.log(law.predict(dict(zip(free, t, strict=False)), inputs.x)) - jnp.log(inputs.y)
 
     r, J = np.asarray(resid(theta)), np.asarray(jax.jacfwd(resid)(theta))
     scale = 1.0 / np.linalg.norm(J, axis=0)
     Js = J * scale
     cov = (r @ r / (r.size - len(free))) * (scale[:, None] * np.linalg.inv(Js.T @ Js) * scale[None, :])
-    return dict(zip(free, np.sqrt(np.diag(cov))))
+    return dict(zip(free, np.sqrt(np.diag(cov)), strict=False))
 
 
 @pytest.fixture(scope="module")
