@@ -31,6 +31,12 @@ Run-level metadata lives in ``meta``: model size ``N``, ``tokens_per_step``, ``w
 ``"tabulated:linear"`` / ``"tabulated:previous"`` (rebuilt from sparse points), ``"spec"`` (a
 schedule spec), ``"array"`` (given in memory), ``"none"`` (unknown; ``lr`` is None).
 
+Missing values: in imported tables an empty cell means "not logged at this step" and is skipped
+for that metric (runs log different metrics at different steps); the text ``nan`` / ``inf`` is a
+logged value and is kept (a diverged loss is data). Steps must be whole, non-negative numbers;
+a logged LR must be finite and non-negative. Numbers parse to the nearest float64 (``1e400`` is
+``inf``).
+
 Round trip: ``read(write(rs, "runs.parquet"))`` and ``.csv`` reproduce every run exactly: step
 arrays, float64 values bit for bit (CSV floats use shortest round-trip text; ``nan``, ``inf``,
 ``-inf``, ``-0.0`` are written as such), the LR array, ``lr_source`` and metadata (JSON: tuples

@@ -299,6 +299,8 @@ def _read_one(
     raws: list[RawRun],
 ) -> None:
     fmt = fmt or detect_format(p)
+    if fmt == "canonical":
+        fmt = "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv"
     if fmt == "proxy":
         _read_proxy(p, ro, opts, exact, raws)
     elif fmt == "tensorboard":

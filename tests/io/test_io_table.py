@@ -180,3 +180,24 @@ def test_numeric_looking_names_stay_text(tmp_path, suffix):
         ]
     )
     assert_same(rs, io.read(io.write(rs, tmp_path / f"t{suffix}")))
+
+
+def test_from_frame_generic_long_table_applies_import_rules():
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a"] * 6,
+            "step": [0, 1, 2, 1, 2, 3],
+            "metric": ["train/loss"] * 6,
+            "value": [4.0, 3.0, 2.0, 3.5, 2.5, 1.0],
+            "lr": [1e-3] * 6,
+        }
+    )
+    with pytest.raises(io.DuplicateStepError):
+        RunSet.from_frame(frame)
+    run = RunSet.from_frame(frame, duplicates="mean")["a"]
+    assert run.observed("loss").values.tolist() == [4.0, 3.25, 2.25, 1.0]
+    assert run.lr.tolist() == [1e-3] * 4 and run.lr_source == "logged"
+    assert run.meta["aliases"] == {"loss": "train/loss"}
+    canon = run.to_frame()
+    p_frame = RunSet.from_frame(canon)  # a canonical frame is rebuilt as is
+    assert_same(RunSet([run]), p_frame)
