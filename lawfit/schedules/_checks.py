@@ -111,3 +111,13 @@ def real_list(name: str, values: Any, *, low: float | None = None,
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise ValueError(f"{name} must be a list of numbers, got {values!r}")
     return [real(f"{name}[{i}]", v, low=low, high=high) for i, v in enumerate(values)]
+
+
+def floor_div(a, b):
+    """``floor(a / b)`` that is exact at multiples of ``b`` (also under jit, where XLA may turn
+    ``a / b`` into ``a * (1 / b)`` and land one ulp below an integer)."""
+    import jax.numpy as jnp
+
+    q = jnp.floor(a / b)
+    q = jnp.where(a - q * b >= b, q + 1.0, q)
+    return jnp.where(a - q * b < 0, q - 1.0, q)

@@ -61,6 +61,7 @@ def cosine(
         g = jnp.maximum(0.5 * (1.0 + jnp.cos(jnp.pi * (tc - W) / (T - W))), 0.0)
         if k != 1.0:
             g = g**k
-        return _warmup.apply(w, t, end + (peak - end) * g)
+        v = jnp.where(tc <= W, peak, end + (peak - end) * g)  # exactly the peak at W
+        return _warmup.apply(w, t, v)
 
     return fn

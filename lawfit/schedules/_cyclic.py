@@ -52,12 +52,12 @@ def cyclic(
     mode = C.choice("mode", mode, ("triangular", "triangular2", "exp_range"))
     g = C.real("gamma", gamma, low=0.0, high=1.0, low_open=True)
     L = float(up + down)
-    ratio = up / L
 
     def fn(t: Any) -> Any:
-        cycle = jnp.floor(1.0 + t / L)
-        x = 1.0 + t / L - cycle
-        ramp = jnp.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
+        k = C.floor_div(t, L)  # completed cycles; PyTorch's cycle = k + 1
+        r = t - k * L  # position in the cycle, exact: x = r / L
+        cycle = k + 1.0
+        ramp = jnp.where(r <= up, r / up, (L - r) / down)
         if mode == "triangular":
             scale = 1.0
         elif mode == "triangular2":

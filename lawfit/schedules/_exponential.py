@@ -58,9 +58,7 @@ def exponential(
 
     def fn(t: Any) -> Any:
         s = t - start
-        e = s / tau
-        if staircase:
-            e = jnp.floor(e)
+        e = C.floor_div(s, tau) if staircase else s / tau
         v = jnp.where(s <= 0, peak, peak * rate ** jnp.maximum(e, 0.0))
         if end is not None:
             v = jnp.maximum(v, end)

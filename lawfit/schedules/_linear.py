@@ -56,7 +56,8 @@ def _poly(peak_value, total_steps, end_value, end_ratio, power, warmup_steps, in
         if clamp:
             q = jnp.maximum(q, 0.0)
         g = q if k == 1.0 else jnp.maximum(q, 0.0) ** k
-        return _warmup.apply(w, t, end + (peak - end) * g)
+        v = jnp.where(tc <= W, peak, end + (peak - end) * g)  # exactly the peak at W
+        return _warmup.apply(w, t, v)
 
     return fn
 

@@ -66,6 +66,7 @@ def rex(
         if clamp:
             z, q = jnp.minimum(z, 1.0), jnp.maximum(q, 0.0)
         m = q / (1.0 - z * (1.0 - b))
-        return _warmup.apply(w, t, end + (peak - end) * m)
+        v = jnp.where(tc <= W, peak, end + (peak - end) * m)  # exactly the peak at W
+        return _warmup.apply(w, t, v)
 
     return fn

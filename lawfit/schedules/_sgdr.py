@@ -62,7 +62,7 @@ def sgdr(
     def fn(t: Any) -> Any:
         u = jnp.maximum(t - W, 0.0)
         if mult == 1:
-            i = jnp.floor(u / T0)
+            i = C.floor_div(u, T0)
             start = i * T0
             Ti = jnp.full_like(u, T0)
         else:

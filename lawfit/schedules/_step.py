@@ -48,7 +48,7 @@ def step(
     W = w.steps
 
     def fn(t: Any) -> Any:
-        n = jnp.floor(jnp.maximum(t - W, 0.0) / size)
+        n = C.floor_div(jnp.maximum(t - W, 0.0), float(size))
         return _warmup.apply(w, t, peak * g**n)
 
     return fn

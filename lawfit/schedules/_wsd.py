@@ -74,7 +74,7 @@ def wsd_fn(w: _warmup.Warmup, T: int, D: int, end: float, kind: str, params: dic
         if clamp:
             p, q = jnp.minimum(p, 1.0), jnp.maximum(q, 0.0)
         dec = _shapes.value(kind, p, q, tc - start, peak, end, params)
-        main = jnp.where(tc < start, peak, dec)
+        main = jnp.where(tc <= start, peak, dec)  # exactly the peak where the decay starts
         return _warmup.apply(w, t, main)
 
     return fn
