@@ -79,6 +79,25 @@ def _per_run(value: Any, run_id: str) -> Any:
     return value(run_id) if callable(value) else value
 
 
+def _schedule_for(value: Any, run_id: str) -> Any:
+    """A spec dict, a lawfit/optax schedule (same for every run) or ``f(run_id) -> spec``."""
+    if callable(value) and not isinstance(value, Mapping):
+        from lawfit import schedules as sch
+
+        try:
+            return sch.to_spec(value)  # a lawfit schedule: the same for every run
+        except (TypeError, ValueError, AttributeError):
+            pass
+        try:
+            return value(run_id)
+        except Exception as e:  # noqa: BLE001 - a user callable: report, never leak
+            raise ImportError(
+                f"run {run_id!r}: schedule callable failed ({type(e).__name__}: {e})",
+                hint="pass a spec dict, a lawfit schedule, or f(run_id) -> spec dict",
+            ) from None
+    return value
+
+
 def _convert_steps(steps: np.ndarray, opts: BuildOptions, raw: RawRun, metric: str) -> np.ndarray:
     if opts.step_unit == "step":
         return steps
@@ -139,7 +158,7 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             path=raw.path,
             hint="pass total_steps larger than the last logged step, or leave it out",
         )
-    schedule = _per_run(opts.schedule, raw.run_id)
+    schedule = _schedule_for(opts.schedule, raw.run_id)
     lr = None
     lr_source = "none"
     if schedule is not None:

@@ -618,3 +618,17 @@ def test_tensorboard_without_package_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(io.MissingExtraError, match=r"lawfit\[tensorboard\]"):
         io.read(tmp_path)
+
+
+def test_schedule_may_be_a_lawfit_schedule_or_per_run_callable(tmp_path):
+    from lawfit import schedules as sch
+
+    (tmp_path / "x.csv").write_text("step,loss\n0,3.0\n9,2.0\n")
+    fn = sch.cosine(peak_value=1e-3, total_steps=10, warmup_steps=2)
+    run = io.read(tmp_path / "x.csv", schedule=fn)["x"]
+    np.testing.assert_array_equal(run.lr, sch.to_array(fn, 10))
+    assert run.meta["schedule"] == sch.to_spec(fn)
+    per_run = io.read(tmp_path / "x.csv", schedule=lambda rid: sch.to_spec(fn))["x"]
+    np.testing.assert_array_equal(per_run.lr, run.lr)
+    with pytest.raises(io.ImportError, match="schedule callable failed"):
+        io.read(tmp_path / "x.csv", schedule=lambda rid: 1 / 0)
