@@ -114,8 +114,8 @@ def show(
 
 @sub.command("plot")
 def plot(
-    specs: list[str] = typer.Argument(..., metavar="SPEC...", help="one or more specs or names"),
-    out: Path = typer.Option(..., "--out", help="HTML file to write"),
+    specs: list[str] = typer.Argument(..., metavar="SPEC...", help="specs or names"),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="HTML file to write"),  # noqa: B008
     total_steps: int | None = typer.Option(None, "--total-steps", help="run length to draw"),
     log_y: bool = typer.Option(False, "--log-y", help="logarithmic LR axis"),
     cdn: bool = typer.Option(False, "--cdn", help="load plotly.js from its CDN (smaller file, "

@@ -120,7 +120,7 @@ def test_sgdr():
     peak, end, T0 = 1.0, 0.1, 10
     lr = arr(sch.sgdr(peak, T0, cycle_mult=2, end_value=end), 160)
     starts = [0, 10, 30, 70, 150]  # T_i = 10, 20, 40, 80
-    for i, (a, b) in enumerate(zip(starts, starts[1:])):
+    for i, (a, b) in enumerate(zip(starts, starts[1:], strict=False)):
         Ti = T0 * 2**i
         assert b - a == Ti
         for t in range(a, b):

@@ -6,7 +6,6 @@ import pytest
 
 from lawfit import schedules as sch
 from lawfit.datasets import MPL_RUNS, mpl_lr
-
 from tests.conftest import shared_path
 
 

@@ -104,7 +104,7 @@ def test_tabulated_exact_and_bounded(steps, data, kind):
     lr = sch.to_array(s, n)
     assert lr[steps].tolist() == values
     assert lr[: steps[0] + 1].tolist() == [values[0]] * (steps[0] + 1)
-    for a, b, va, vb in zip(steps, steps[1:], values, values[1:]):
+    for a, b, va, vb in zip(steps, steps[1:], values, values[1:], strict=False):
         seg = lr[a:b]
         assert seg.min() >= min(va, vb) - 1e-15 and seg.max() <= max(va, vb) + 1e-15
         if kind == "previous":
