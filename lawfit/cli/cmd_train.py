@@ -40,8 +40,8 @@ def _load(path: Path) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     @app.command("train")
     def train_cmd(
-        config: Path = typer.Argument(None, help="JSON/TOML run or sweep config ({'runs': [...]})."),
-        out: Path = typer.Option(Path("runs"), "--out", "-o", help="Folder for run directories."),
+        config: Path = typer.Argument(None, help="JSON/TOML run or sweep config ({'runs': [...]})."),  # noqa: B008
+        out: Path = typer.Option(Path("runs"), "--out", "-o", help="Folder for run directories."),  # noqa: B008
         run_id: str = typer.Option("proxy", help="Run id (flags mode)."),
         steps: int = typer.Option(200, help="Optimizer steps (flags mode)."),
         schedule: str = typer.Option(None, help="Schedule spec as JSON (flags mode)."),
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         checkpoint_every: int = typer.Option(0),
         backend: str = typer.Option("local", help="Sweep backend: local or ray."),
         max_batch: int = typer.Option(16, help="Runs per vmapped batch in a sweep."),
-        resume: Path = typer.Option(None, help="Continue the killed run in this directory."),
+        resume: Path = typer.Option(None, help="Continue the killed run in this directory."),  # noqa: B008
         fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
         """Train small proxy language models and log their loss curves."""

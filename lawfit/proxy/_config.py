@@ -220,7 +220,7 @@ class RunConfig:
     def to_dict(self, lr=None) -> dict[str, Any]:
         """JSON-able dict. The schedule is stored as its spec when it has one, else as the
         per-step array ``lr`` (give it, or it is evaluated here)."""
-        from lawfit.proxy._schedule import schedule_spec, lr_array
+        from lawfit.proxy._schedule import lr_array, schedule_spec
 
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["model"] = self.model.to_dict()

@@ -233,7 +233,6 @@ def train_many(
 
 
 def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
-    import jax
     import jax.numpy as jnp
 
     c0 = configs[0]
