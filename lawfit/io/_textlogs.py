@@ -32,7 +32,8 @@ __all__ = ["TEXT_FORMATS", "detect_text_format", "read_text_log"]
 TEXT_FORMATS = ("megatron", "nanotron", "torchtitan", "nanogpt")
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_NUM = r"[-+]?(?:\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
+# one way to match each number (no nested quantifiers over the same characters): linear time
+_NUM = r"[-+]?(?:(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
 _MEGATRON = re.compile(r"\biteration\s+(\d+)\s*/\s*(\d+)\s*\|(.*)$")
 _MEGATRON_VAL = re.compile(r"validation loss at iteration\s+(\d+)\s*\|(.*)$")
 _NANOTRON = re.compile(r"\biteration:\s*(\d+)\s*/\s*(\d+)\s*\|(.*)$")

@@ -67,6 +67,9 @@ TOKENS = [
     "--1",
     "+2",
     "1_000",
+    "1" * 5000,  # regex backtracking bait: parsing must stay linear
+    "1," * 3000,
+    "1." * 3000,
 ]
 
 
@@ -364,3 +367,18 @@ def test_nothing_but_import_errors_on_odd_paths(tmp_path):
             p.write_bytes(b"PK\x03\x04")
         with pytest.raises(exc, match=p.name):
             io.read(p)
+
+
+def test_pathological_text_lines_are_linear(tmp_path):
+    """Lines built to trigger regex backtracking (quadratic before the fix: ~30 s for these)."""
+    n = 20_000
+    lines = [
+        "iter 1: loss 1 time " + "1" * n,
+        "step 1: train loss " + "1" * n + ", val loss x",
+        "step: 1  loss: " + "1" * n + "x",
+        " iteration 1/ 2 | lm loss: " + "1," * n,
+        "iter 2: loss 2.0, time 1.0ms, mfu 1.0%",
+    ]
+    (tmp_path / "p.log").write_text("\n".join(lines) + "\n")
+    run = io.read(tmp_path / "p.log", format="nanogpt", require_lr=False)["p"]
+    assert 2 in run.observed("loss").steps.tolist()
