@@ -99,7 +99,7 @@ def official_fits():
         if (size, convention) not in cache:
             runs = mpl_runs(size)
             law = MultiPowerLaw.for_fitting(convention)
-            res = lawfit.fit(law, runs.select(MPL_TRAIN), stderr=False, keep=2)
+            res = lawfit.fit(law, runs.select(MPL_TRAIN), stderr=False, keep=None)
             exact = res.replace(law=law.with_mode("exact"))
             test = lawfit.evaluate(exact, runs.select(MPL_TEST))["mean"]
             cache[(size, convention)] = (res, exact, test)
