@@ -143,6 +143,7 @@ class MixtureTable:
         ratio_key: str = "mixture_ratio",
         size_key: str = "N",
         tokens_per_step_key: str = "tokens_per_step",
+        start_key: str | None = "cpt_start_step",
         interpolate: bool = False,
     ) -> MixtureTable:
         """One row per (run, token count) of a sweep.
@@ -152,6 +153,9 @@ class MixtureTable:
                 ``meta[size_key]`` and ``meta[tokens_per_step_key]``.
             tokens: token counts to take; None takes every logged step of the loss metrics.
             general_metric, domain_metric: metric names of the two losses (None: not used).
+            start_key: metadata key of the first CPT step (global step count); when a run has it,
+                D counts CPT tokens only, ``D = (step - start + 1) * tokens_per_step``, and
+                earlier (pre-training) points are skipped. None: count from step 0.
             interpolate: with ``tokens``, interpolate linearly between logged points; otherwise a
                 token count must fall exactly on a logged step.
         """
@@ -168,11 +172,15 @@ class MixtureTable:
                     raise ValueError(f"run {rid!r}: meta[{key!r}] is missing; a mixture table needs it")
                 meta[key] = float(run.meta[key])
             tps = meta[tokens_per_step_key]
+            start = 0
+            if start_key is not None and run.meta.get(start_key) is not None:
+                start = int(run.meta[start_key])
             obs = {k: run.observed(m) for k, m in metrics.items() if m is not None}
             if tokens is None:
                 steps = np.unique(np.concatenate([o.steps for o in obs.values()]))
+                steps = steps[steps >= start]
             else:
-                steps = np.asarray(tokens, dtype=np.float64) / tps - 1.0
+                steps = np.asarray(tokens, dtype=np.float64) / tps - 1.0 + start
             for s in steps:
                 vals = {}
                 for k, o in obs.items():
@@ -183,13 +191,13 @@ class MixtureTable:
                         vals[k] = float(np.interp(s, o.steps, o.values))
                     elif tokens is not None:
                         raise ValueError(
-                            f"run {rid!r}: no {metrics[k]!r} value at {(s + 1) * tps:.6g} tokens "
+                            f"run {rid!r}: no {metrics[k]!r} value at {(s - start + 1) * tps:.6g} tokens "
                             f"(step {s:g}); pick logged token counts or pass interpolate=True"
                         )
                     else:
                         vals[k] = np.nan
                 rows["N"].append(meta[size_key])
-                rows["D"].append((s + 1) * tps)
+                rows["D"].append((s - start + 1) * tps)
                 rows["r"].append(meta[ratio_key])
                 rows["general"].append(vals.get("general", np.nan))
                 rows["domain"].append(vals.get("domain", np.nan))

@@ -39,7 +39,7 @@ from scipy.optimize import brentq
 from lawfit._x64 import x64
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
-__all__ = ["CMR", "tangency_tokens", "critical_mixture_ratio", "eq7_residual"]
+__all__ = ["CMR", "tangency_tokens", "critical_mixture_ratio", "critical_ratio_curve", "eq7_residual"]
 
 _KINDS = ("ratio", "domain_increment", "general_increment", "scaling")
 _NAMES = {
@@ -308,3 +308,26 @@ def critical_mixture_ratio(
         else:
             r_star = float(rg[j])
     return {"r_cmr": r_star, "t0": dict(zip(R.tolist(), t0.tolist(), strict=False)), "r_admissible": r_adm}
+
+
+def critical_ratio_curve(
+    ratios: Sequence[float],
+    domain_params: Sequence[Mapping[str, float]],
+    general_params: Sequence[Mapping[str, float]],
+    t_values: Sequence[float],
+    *,
+    lam: float,
+    **kwargs: Any,
+) -> LawInputs:
+    """R_CMR at each budget in ``t_values`` (token units), as inputs for ``CMR(kind="scaling")``.
+
+    Budgets where no ratio is feasible are dropped (with at least 3 budgets left). Example:
+    ``lawfit.fit(CMR(kind="scaling"), critical_ratio_curve(R, doms, gens, [20, 50, 100], lam=1e3))``.
+    """
+    T, r = [], []
+    for t in t_values:
+        out = critical_mixture_ratio(ratios, domain_params, general_params, t_max=float(t), lam=lam, **kwargs)
+        if math.isfinite(out["r_cmr"]) and out["r_cmr"] > 0:
+            T.append(float(t))
+            r.append(out["r_cmr"])
+    return CMR.scaling_points(T, r)

@@ -34,7 +34,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from lawfit._x64 import x64
-from lawfit.laws._cmr import critical_mixture_ratio, tangency_tokens
+from lawfit.laws._cmr import critical_mixture_ratio, critical_ratio_curve, tangency_tokens
 
 __all__ = [
     "MixturePlan",
@@ -43,6 +43,7 @@ __all__ = [
     "dcpt_limited_domain_ratio",
     "dcpt_compute_optimal",
     "critical_mixture_ratio",
+    "critical_ratio_curve",
     "tangency_tokens",
     "param_stack",
 ]

@@ -7,7 +7,12 @@ import pytest
 
 import lawfit
 from lawfit.laws import CMR, from_spec
-from lawfit.laws._cmr import critical_mixture_ratio, eq7_residual, tangency_tokens
+from lawfit.laws._cmr import (
+    critical_mixture_ratio,
+    critical_ratio_curve,
+    eq7_residual,
+    tangency_tokens,
+)
 from lawfit.mixtures import MixtureTable
 
 RATIOS = np.array([1 / 8, 1 / 4, 1 / 3, 1 / 2, 3 / 4])  # the paper's ratios (LAWS.md 8.6)
@@ -105,6 +110,11 @@ def test_critical_mixture_ratio_matches_analytic():
     r_adm = (0.05 / 0.1) ** 2
     assert out["r_admissible"] == pytest.approx(r_adm, rel=1e-8)
     assert out["r_cmr"] == pytest.approx(r_adm, rel=1e-6)
+    # R_CMR(T_max) over budgets: log T0(R) is linear in R, so R* = R(log T_max) exactly
+    budgets = [math.exp(logt0(R)) for R in (0.2, 0.3, 0.45, 0.6)]
+    curve = critical_ratio_curve(RATIOS, doms, gens, budgets, lam=lam)
+    np.testing.assert_allclose(np.asarray(curve.y), [0.2, 0.3, 0.45, 0.6], atol=1e-6)
+    np.testing.assert_allclose(np.asarray(curve.x["T"]), budgets)
     with pytest.raises(ValueError, match=r"ratios must be in \(0, 1\]"):
         critical_mixture_ratio([0.0, 0.5], doms[:2], gens[:2], t_max=1.0, lam=1.0)
 

@@ -143,6 +143,10 @@ def test_table_from_runs():
               meta={"mixture_ratio": 1.2, "N": 1e8, "tokens_per_step": 1e6})
     with pytest.raises(ValueError, match=r"ratio must be in \[0, 1\].*badr@1 \(r=1.2\)"):
         MixtureTable.from_runs([bad])
+    # CPT runs count CPT tokens only, from meta["cpt_start_step"] (PT points are skipped)
+    cpt_runs = [r.replace(meta=dict(r.meta, cpt_start_step=10)) for r in runs]
+    t3 = MixtureTable.from_runs(RunSet(cpt_runs))
+    assert t3.D.tolist() == [1e7, 2e7, 1e7, 2e7] and t3.row_ids[0] == "mix0@19"
     # the law can take the runs directly (metric names the loss)
     x = DCPTLaw(target="general", size_term=False).prepare(RunSet(runs), metric="val_general", predict=True).x
     assert np.asarray(x["r"]).tolist()[0] == pytest.approx(0.8)
