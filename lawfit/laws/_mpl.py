@@ -188,8 +188,8 @@ class MultiPowerLaw(Law):
     ) -> LawInputs:
         """Arrays for ``runs`` (a RunSet, a Run or a sequence of runs).
 
-        ``steps``: None (all observed points), an array of global steps applied to every run, or a
-        mapping ``{run_id: steps}``. Without ``predict`` it restricts the observed points; with
+        ``steps``: None (all observed points), an array / ``range`` of global steps applied to every
+        run, a ``slice(lo, hi)`` (steps in [lo, hi)), or a mapping ``{run_id: steps}``. Without ``predict`` it restricts the observed points; with
         ``predict=True`` it chooses the points (observations not needed; y is NaN where absent).
         ``exclude_warmup`` (default: True for ``"paper"``/``"tissue"``, False for ``"repo"``)
         drops points with s < W; in ``"paper"``/``"tissue"`` such points raise instead.
@@ -370,6 +370,16 @@ def _points(run: Run, metric: str, steps: Any, predict: bool) -> tuple[np.ndarra
     wanted = steps.get(run.run_id) if isinstance(steps, Mapping) else steps
     if isinstance(steps, Mapping) and wanted is None and predict:
         wanted = np.zeros(0, dtype=np.int64)
+    if isinstance(wanted, slice):
+        if wanted.step not in (None, 1) and not predict:
+            raise ValueError(f"steps={wanted!r}: a slice selecting observed points takes no step")
+        lo = 0 if wanted.start is None else int(wanted.start)
+        hi = run.lr.size if wanted.stop is None else int(wanted.stop)
+        if predict:
+            wanted = np.arange(lo, hi, wanted.step or 1)
+        else:
+            obs = run.observed(metric)
+            wanted = obs.steps[(obs.steps >= lo) & (obs.steps < hi)]
     if predict and wanted is not None:
         s = np.unique(np.asarray(wanted, dtype=np.int64).ravel())
         y = np.full(s.shape, np.nan)

@@ -227,3 +227,16 @@ def test_bad_input_raises_with_names():
         MultiPowerLaw("repo").prepare(zero)
     with pytest.raises(ValueError, match="runs must be"):
         law.prepare(42)
+
+
+def test_step_selection_forms():
+    law = MultiPowerLaw("paper")
+    run = _run("cosine", steps=np.arange(120, 1200, 100))
+    assert law.prepare(run, steps=slice(300, 700)).steps.tolist() == [320, 420, 520, 620]
+    assert law.prepare(run, steps=range(300, 700)).steps.tolist() == [320, 420, 520, 620]
+    assert law.prepare(run, steps={"cosine": [120, 1020]}).steps.tolist() == [120, 1020]
+    pred = law.prepare(run, steps=slice(1190, None), predict=True)
+    assert pred.steps.tolist() == list(range(1190, 1200))
+    assert np.isnan(np.asarray(pred.y)).sum() == 10
+    hit = law.prepare(run, steps=[220, 221], predict=True)
+    assert np.asarray(hit.y)[0] == 3.0 and np.isnan(np.asarray(hit.y)[1])
