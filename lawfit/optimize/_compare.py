@@ -8,9 +8,9 @@ deviation and a central interval, and each schedule the probability that it beat
 
 Example:
     >>> from lawfit import schedules as sch
-    >>> from lawfit.laws import MultiPowerLaw, REPO_PARAMS
-    >>> from lawfit.optimize import compare
-    >>> model = (MultiPowerLaw(convention="repo"), REPO_PARAMS["400M"])
+    >>> from lawfit.laws import MultiPowerLaw
+    >>> from lawfit.optimize import compare, MPL_REPO_PARAMS
+    >>> model = (MultiPowerLaw(convention="repo"), MPL_REPO_PARAMS["400M"])
     >>> table = compare(model, {"cos": sch.cosine(3e-4, total_steps=24000, warmup_steps=2160,
     ...                 end_value=3e-5, warmup_convention="linspace"),
     ...                 "const": sch.constant(3e-4, warmup_steps=2160,
