@@ -45,6 +45,10 @@ over the target, so a crash never leaves a half-written table. Reading never mod
 
 Formats (``format=``; detected from the path when omitted)
 ----------------------------------------------------------
+Each also has a named reader (:func:`read_table`, :func:`read_wandb_csv`, :func:`read_wandb`,
+:func:`read_tensorboard`, :func:`read_trainer_state`, :func:`read_mlruns`, :func:`read_mlflow`,
+:func:`read_text_log`) that is :func:`read` with the format fixed.
+
 * ``csv`` / ``parquet`` / ``jsonl``: canonical tables, long tables (``run_id|run``, ``step``,
   ``metric``, ``value`` [, ``lr``]) and wide tables (a step column and one column per metric, e.g.
   the Multi-Power-Law files ``step,lr,loss``; one run per file named after it, or grouped by a
@@ -113,6 +117,16 @@ from lawfit.io._errors import (
 )
 from lawfit.io._lr import lr_from_schedule, rebuild_lr
 from lawfit.io._read import FORMATS, detect_format, read, write
+from lawfit.io._readers import (
+    read_mlflow,
+    read_mlruns,
+    read_table,
+    read_tensorboard,
+    read_text_log,
+    read_trainer_state,
+    read_wandb,
+    read_wandb_csv,
+)
 from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated
 from lawfit.io._table import COLUMNS, frame_to_runset, runset_to_frame
 
@@ -134,6 +148,14 @@ __all__ = [
     "lr_from_schedule",
     "merge_repeated",
     "read",
+    "read_mlflow",
+    "read_mlruns",
+    "read_table",
+    "read_tensorboard",
+    "read_text_log",
+    "read_trainer_state",
+    "read_wandb",
+    "read_wandb_csv",
     "rebuild_lr",
     "resolve_aliases",
     "runset_to_frame",

@@ -13,7 +13,7 @@ def lr_cosine(total: int, peak: float = 3e-4, warmup: int = 10, end: float = 3e-
     t = np.arange(total, dtype=np.float64)
     lr = np.where(
         t < warmup,
-        peak * t / warmup,
+        peak * t / max(warmup, 1),
         end + 0.5 * (peak - end) * (1 + np.cos(np.pi * (t - warmup) / (total - warmup))),
     )
     return lr

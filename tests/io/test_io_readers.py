@@ -632,3 +632,22 @@ def test_schedule_may_be_a_lawfit_schedule_or_per_run_callable(tmp_path):
     np.testing.assert_array_equal(per_run.lr, run.lr)
     with pytest.raises(io.ImportError, match="schedule callable failed"):
         io.read(tmp_path / "x.csv", schedule=lambda rid: 1 / 0)
+
+
+def test_named_readers_match_read(tmp_path):
+    write_wandb_csv(tmp_path / "w.csv")
+    a = io.read_wandb_csv(tmp_path / "w.csv", require_lr=False)
+    assert a.ids == io.read(tmp_path / "w.csv", require_lr=False).ids
+    write_tb_events(tmp_path / "tb", n=20)
+    assert io.read_tensorboard(tmp_path / "tb")["tb"].lr.size == 20
+    write_mlruns(tmp_path / "ml")
+    assert set(io.read_mlruns(tmp_path / "ml" / "mlruns").ids) == {"run-a", "run-b"}
+    write_trainer_state(tmp_path / "trainer_state.json")
+    assert io.read_trainer_state(tmp_path / "trainer_state.json", require_lr=False).ids
+    text, _ = megatron_lines()
+    (tmp_path / "m.out").write_text(text)
+    assert io.read_text_log(tmp_path / "m.out", "megatron", require_lr=False)["m"].metrics
+    with pytest.raises(io.ImportError, match="no torchtitan log lines"):
+        io.read_text_log(tmp_path / "m.out", "torchtitan", require_lr=False)
+    (tmp_path / "t.csv").write_text("step,lr,loss\n0,1,2\n")
+    assert io.read_table(tmp_path / "t.csv")["t"].lr_source == "logged"
