@@ -30,15 +30,20 @@ phases are free. ``mode="block"`` aggregates ``block_size`` consecutive decremen
 evaluation step), a bounded-error approximation for fitting; :meth:`MultiPowerLaw.error_bound`
 returns its rigorous per-point bound. Report metrics with ``mode="exact"``.
 
+``predict`` is a pure JAX function meant to run in float64: lawfit's ``fit`` / ``FitResult``
+call it inside ``jax.enable_x64``; do the same when calling it directly.
+
 Example:
+    >>> import jax
     >>> from lawfit.datasets import mpl_runs
     >>> from lawfit.laws import MultiPowerLaw
     >>> law = MultiPowerLaw(convention="repo")
     >>> runs = mpl_runs("400M", ["cosine_24000"])
-    >>> inputs = law.prepare(runs, steps=[23999], predict=True)
     >>> p = dict(L0=2.37474466, A=0.65421216, alpha=0.42878731, B=523.42464371, C=2.02462735,
     ...          beta=0.59350493, gamma=0.63472457)
-    >>> round(float(law.predict(p, inputs.x)[0]), 6)
+    >>> with jax.enable_x64(True):
+    ...     inputs = law.prepare(runs, steps=[23999], predict=True)
+    ...     round(float(law.predict(p, inputs.x)[0]), 6)
     2.757069
 """
 
