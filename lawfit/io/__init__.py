@@ -42,6 +42,7 @@ arrays, float64 values bit for bit (CSV floats use shortest round-trip text; ``n
 ``-inf``, ``-0.0`` are written as such), the LR array, ``lr_source`` and metadata (JSON: tuples
 come back as lists, NaN payload bits are not kept). Writing goes to a temporary file renamed
 over the target, so a crash never leaves a half-written table. Reading never modifies a source.
+Run ids and metric names with line breaks can only be written to Parquet.
 
 Formats (``format=``; detected from the path when omitted)
 ----------------------------------------------------------
@@ -71,12 +72,13 @@ Options of :func:`read`
   :data:`DEFAULT_ALIASES`), or ``False`` to keep logged names.
 * ``duplicates``: ``"error"`` (default) | ``"last"`` | ``"first"`` | ``"mean"`` for repeated
   steps of resumed runs (recorded in ``meta["duplicates"]``).
-* ``schedule``: a schedule spec dict (or ``f(run_id) -> spec``) giving the exact per-step LR;
-  logged LR points are checked against it (``check_schedule=False`` to skip).
+* ``schedule``: a schedule spec dict, a lawfit schedule, or ``f(run_id) -> spec`` giving the
+  exact per-step LR; logged LR points are checked against it (``check_schedule=False`` to skip).
 * ``lr_interpolation``: ``"linear"`` (default) | ``"previous"`` for sparse LR logs;
   ``lr_extrapolate``: ``"error"`` (default) | ``"hold"`` before the first / after the last logged LR.
-* ``require_lr``: True (default) raises :class:`MissingLRError` for a run without LR; False gives
-  ``lr=None``.
+* ``require_lr``: True (default) raises :class:`MissingLRError` for a run without LR (or whose
+  sparse LR log would need extrapolation); False gives ``lr=None`` and keeps any logged LR points
+  as the metric ``lr_logged``.
 * ``total_steps`` (int or ``f(run_id)``), ``meta`` (dict or ``f(run_id)``, merged into run meta),
   ``step_unit`` (``"step"`` | ``"samples"`` | ``"tokens"`` with ``samples_per_step`` /
   ``tokens_per_step``: x values converted to optimizer steps, unit recorded).
@@ -84,6 +86,12 @@ Options of :func:`read`
   ``run_column``, ``step_column``, ``ignore_columns``, ``metrics`` (W&B header split),
   ``allow_partial_last_line`` (JSONL being written), ``keys`` / ``api`` (W&B, MLflow client),
   ``tracking_uri``.
+
+Run surgery and LR helpers
+--------------------------
+:func:`merge_repeated` (the ``duplicates`` policies), :func:`join_branch` (a cooldown branch joined
+to its base run at ``at_step``), :func:`rebuild_lr` (sparse logged LR -> per-step array),
+:func:`resolve_aliases` (which logged key maps to ``loss`` / ``val_loss`` / ``lr``).
 
 Errors
 ------
