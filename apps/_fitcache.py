@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 import _state
-from lawfit.runs import RunSet
+from lawfit.runs import Run, RunSet
 
 #: Laws that fit per-step loss curves (the Fit page); the others need tables (CPT page).
 CURVE_LAWS = ("mpl", "momentum")
@@ -73,7 +73,7 @@ def _predict(fit_dict: dict[str, Any], packed: list[dict[str, Any]], band: float
     runs = _state.unpack(packed)
     out = {}
     for r in runs:
-        steps = r.observed(result.metric).steps
+        steps = predictable_steps(result, r, r.observed(result.metric).steps)
         p = result.predict(r, steps, band=band)
         if band is None:
             out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(p)}
@@ -82,6 +82,14 @@ def _predict(fit_dict: dict[str, Any], packed: list[dict[str, Any]], band: float
             out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(c),
                              "lower": np.asarray(lo), "upper": np.asarray(hi)}
     return out
+
+
+def predictable_steps(result: Any, run: Run, steps: np.ndarray) -> np.ndarray:
+    """The subset of ``steps`` at which the fitted law defines a prediction for ``run`` (e.g. the
+    paper convention of the Multi-Power Law leaves the warmup out), as the law selects them."""
+    inputs = result.law.prepare(RunSet([run]), steps=np.asarray(steps), predict=True,
+                                exclude_warmup=result.exclude_warmup)
+    return np.asarray(inputs.steps)
 
 
 def predict_observed(result: Any, runs: RunSet, band: float | None = None) -> dict[str, Any]:
@@ -143,6 +151,7 @@ def _predict_lr(fit_dict: dict[str, Any], lr: np.ndarray, steps: np.ndarray, ban
     import lawfit
 
     result = lawfit.load_fit(fit_dict)
+    steps = predictable_steps(result, Run("schedule", lr=lr), steps)
     p = result.predict(lr, steps, band=band)
     if band is None:
         return {"steps": steps, "median": np.asarray(p)}

@@ -44,7 +44,7 @@ def packed(runs):
 
 
 def tiny_runs():
-    """Two short synthetic runs (400 steps, loss every 10 steps) that fit in seconds."""
+    """Three short synthetic runs (400 steps, loss every 10 steps) that fit in seconds."""
     import numpy as np
 
     from lawfit.runs import Run, RunSet
@@ -54,7 +54,8 @@ def tiny_runs():
     for name, lr in {
         "tiny_const": np.full(400, 1e-3),
         "tiny_decay": np.where(t < 300, 1e-3, 1e-3 * (400 - t + 1) / 101),
-    }.items():
+        "tiny_warm": np.minimum(1e-3, 1e-3 * (t - 1) / 20),  # 20-step warmup (paper convention
+    }.items():  # leaves it out of predictions)
         area = np.cumsum(lr)
         loss = 2.5 + 0.8 * (area / area[-1] * 4 + 0.1) ** -0.5 - 50 * (1e-3 - lr) * (t > 300)
         keep = (t - 1) % 10 == 0

@@ -19,7 +19,7 @@ def fitted():
     assert_clean(at)
     at.selectbox(key="law").select("mpl")
     at.multiselect(key="train_runs").set_value(["tiny_const"])
-    at.multiselect(key="heldout_runs").set_value(["tiny_decay"])
+    at.multiselect(key="heldout_runs").set_value(["tiny_decay", "tiny_warm"])
     at.number_input(key="num_starts").set_value(2)
     at.button(key="fit").click().run()
     return at
@@ -41,9 +41,9 @@ def test_fit_main_path(fitted):
     assert report and report[0] == res.report()
     assert len(at.dataframe) >= 2  # parameter table, held-out metrics
     held = at.dataframe[1].value
-    assert list(held["run_id"]) == ["tiny_decay"]
-    ev = lawfit.evaluate(res, tiny_runs_selected("tiny_decay"))
-    assert held["r2"].iloc[0] == pytest.approx(ev["runs"][0]["r2"])
+    assert list(held["run_id"]) == ["tiny_decay", "tiny_warm"]
+    ev = lawfit.evaluate(res, tiny_runs_selected("tiny_decay", "tiny_warm"))
+    assert list(held["r2"]) == pytest.approx([r["r2"] for r in ev["runs"]])
 
 
 def tiny_runs_selected(*ids):

@@ -38,3 +38,81 @@ def test_upload_files(page, tiny_dir):
     page.get_by_text("imported 2 runs").wait_for()
     assert_no_errors(page)
     shot(page, "data-upload")
+
+
+def upload_tiny_only(page, tiny_dir) -> None:
+    """Upload the tiny runs and drop the bundled set, so fits take seconds."""
+    files = sorted(str(p) for p in tiny_dir.glob("*.csv"))
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(files)
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    page.get_by_role("button", name="Import uploads").click()
+    wait_for_app(page)
+    page.get_by_text("imported 2 runs").wait_for()
+    page.get_by_role("button", name="Remove", exact=True).first.click()
+    wait_for_app(page)
+    page.get_by_text("2 runs loaded in this session").wait_for()
+
+
+def set_number(page, label: str, value) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_fit_plot_download_and_reupload(page, tiny_dir, tmp_path):
+    upload_tiny_only(page, tiny_dir)
+    goto(page, "Fit")
+    set_number(page, "Starts", 2)
+    page.get_by_role("button", name="Fit", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("Fit finished").wait_for()
+    page.get_by_test_id("stPlotlyChart").first.wait_for()
+    assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2
+    assert_no_errors(page)
+    shot(page, "fit")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download fit (JSON)", exact=True).click()
+    path = tmp_path / "fit.json"
+    dl.value.save_as(path)
+    d = json.loads(path.read_text())
+    assert d["format"].startswith("lawfit.FitResult/") and d["law"]["name"] == "mpl"
+    assert d["run_ids"] == ["tiny_const", "tiny_decay"]
+    # re-upload the downloaded fit
+    page.get_by_text("Load a saved fit (JSON)").click()
+    page.locator("[data-testid='stExpander'] input[type='file']").set_input_files(str(path))
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    page.get_by_role("button", name="Load fit", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("loaded fit.json").wait_for()
+    assert_no_errors(page)
+    # predict page and optimize page work on it
+    goto(page, "Predict & compare")
+    page.get_by_role("button", name="Add to comparison").click()
+    wait_for_app(page)
+    page.get_by_text("Ranking").wait_for()
+    assert_no_errors(page)
+    shot(page, "predict")
+
+
+def test_tiny_proxy_run(page):
+    goto(page, "Proxy training")
+    set_number(page, "Steps", 30)
+    for label, v in (("Width", 8), ("Depth", 1), ("Heads", 1), ("Context", 8),
+                     ("Batch size", 2), ("Evaluate every", 5), ("total_steps", 30),
+                     ("warmup_steps", 3)):
+        set_number(page, label, v)
+    page.get_by_role("button", name="Start training").click()
+    wait_for_app(page)
+    page.get_by_text("running").first.wait_for()
+    shot(page, "proxy-running")
+    page.get_by_text("· finished").wait_for(timeout=400_000)
+    wait_for_app(page)
+    page.get_by_test_id("stPlotlyChart").first.wait_for()
+    assert_no_errors(page)
+    shot(page, "proxy-finished")
+    goto(page, "Data")
+    page.get_by_text("proxy job1").first.wait_for()
+    assert_no_errors(page)
