@@ -651,3 +651,31 @@ def test_named_readers_match_read(tmp_path):
         io.read_text_log(tmp_path / "m.out", "torchtitan", require_lr=False)
     (tmp_path / "t.csv").write_text("step,lr,loss\n0,1,2\n")
     assert io.read_table(tmp_path / "t.csv")["t"].lr_source == "logged"
+
+
+def test_tensorboard_matches_event_accumulator_with_no_sampling(tmp_path):
+    """Independent reference: TensorBoard's own EventAccumulator keeping everything."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
+
+    write_tb_events(tmp_path / "r", n=10_500)
+    ea = EventAccumulator(str(tmp_path / "r"), size_guidance={"scalars": 0, "tensors": 0})
+    ea.Reload()
+    ref = {}
+    for tag in ea.Tags()["scalars"]:  # classic simple_value scalars
+        ev = ea.Scalars(tag)
+        ref[tag] = ([e.step for e in ev], [e.value for e in ev])
+    for tag in ea.Tags()["tensors"]:  # new-style tensor scalars
+        ev = ea.Tensors(tag)
+        ref[tag] = (
+            [e.step for e in ev],
+            [float(tensor_util.make_ndarray(e.tensor_proto)) for e in ev],
+        )
+    run = io.read(tmp_path / "r", aliases=False, require_lr=False)["r"]
+    assert set(ref) == set(run.metrics) == {"lm loss", "learning-rate"}
+    for tag, (steps, values) in ref.items():
+        assert run.metrics[tag].steps.tolist() == steps
+        assert run.metrics[tag].values.tolist() == values
+    sampled = EventAccumulator(str(tmp_path / "r"))  # the default reservoir drops points
+    sampled.Reload()
+    assert len(sampled.Scalars("lm loss")) < 10_500 == run.metrics["lm loss"].steps.size
