@@ -180,6 +180,11 @@ def resolve_mpl(model: Any, convention: str | None = None) -> tuple[dict[str, fl
                 f"schedule optimization needs a Multi-Power Law (name 'mpl'), got law "
                 f"{getattr(law, 'name', law)!r}"
             )
+        variant = law.options().get("variant", "full")
+        if variant != "full":
+            raise ValueError(
+                f"schedule optimization supports the full MPL only, got variant={variant!r}"
+            )
         law_conv = _convention(law.options().get("convention", "paper"))
         if convention is not None and _convention(convention) != law_conv:
             raise ValueError(

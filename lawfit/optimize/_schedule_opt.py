@@ -81,6 +81,14 @@ class ClosedForm:
         return np.concatenate([warmup_array(warmup, self.warmup_steps, self.peak_lr),
                                self.post_warmup()])
 
+    def to_schedule(self, warmup_convention: str = "linspace"):
+        """The lawfit ``wsd(decay_type="power")`` schedule (decay length rounded to a step)."""
+        from lawfit import schedules as sch
+
+        return sch.wsd(self.peak_lr, self.total_steps, decay_steps=int(round(self.decay_steps)),
+                       decay_type="power", power=self.exponent, end_value=self.end_value,
+                       warmup_steps=self.warmup_steps, warmup_convention=warmup_convention)
+
     def to_dict(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in ("total_steps", "warmup_steps", "peak_lr",
                                               "stable_steps", "decay_steps", "exponent",

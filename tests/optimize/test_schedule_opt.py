@@ -118,6 +118,9 @@ def test_closed_form_fit_recovers_parameters():
     assert cf.exponent == pytest.approx(1.7, rel=1e-4)
     assert cf.end_value == pytest.approx(1e-5, rel=1e-3)
     np.testing.assert_allclose(cf.to_array(), lr, rtol=0, atol=1e-9)
+    from lawfit import schedules as sch
+
+    np.testing.assert_allclose(sch.to_array(cf.to_schedule(), T), lr, rtol=0, atol=1e-9)
     # the official 400M schedule is close to (1 - p)^1.5 over the last ~11 % (LAWS.md 5.3)
     off = fit_closed_form(mpl_optimized_lr("400M"), W, PEAK)
     assert 0.08 * T < off.decay_steps < 0.14 * T and 1.3 < off.exponent < 2.0 and off.rmse < 0.01
@@ -153,3 +156,17 @@ def test_far_extrapolation_is_flagged():
         res = optimize_schedule(p, 2000, warmup_steps=100, peak_lr=PEAK, convention="repo",
                                 fitted_horizon=20, levels=(16, 0))
     assert any("fitted horizon" in w for w in res.warnings)
+
+
+def test_model_forms_agree():
+    from lawfit.laws import MultiPowerLaw
+
+    p = MPL_REPO_PARAMS["25M"]
+    kw = dict(warmup_steps=100, peak_lr=PEAK, levels=(16, 0))
+    a = optimize_schedule(p, 1000, convention="repo", **kw)
+    b = optimize_schedule((MultiPowerLaw(convention="repo"), p), 1000, **kw)
+    np.testing.assert_array_equal(a.lr, b.lr)
+    with pytest.raises(ValueError, match="contradicts"):
+        optimize_schedule((MultiPowerLaw(convention="repo"), p), 1000, convention="paper", **kw)
+    with pytest.raises(ValueError, match="variant"):
+        optimize_schedule((MultiPowerLaw(convention="repo", variant="lldl"), p), 1000, **kw)
