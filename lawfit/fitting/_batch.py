@@ -120,7 +120,8 @@ def fit_many(
             args = jax.tree_util.tree_map(
                 lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]), args
             )
-        mesh = jax.make_mesh((n_dev,), ("data",))
+        # a 1-D mesh over this process's devices (Auto axis: XLA propagates the sharding)
+        mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("data",))
         sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("data"))
         args = jax.device_put(args, sharding)
     solve = program(law, cfg, batched=(0, 0, 0, 0, 0, 0, 0))

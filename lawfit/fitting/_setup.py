@@ -70,7 +70,7 @@ def check_observations(inputs: Any, metric: str, loss: str) -> int:
         bad |= used & (y <= 0)
     if bad.any():
         idx = np.flatnonzero(bad)
-        shown = "; ".join(f"{point_label(inputs, p, metric)}: value {y[p]!r}" for p in idx[:5])
+        shown = "; ".join(f"{point_label(inputs, p, metric)}: value {float(y[p])!r}" for p in idx[:5])
         more = f" (and {idx.size - 5} more)" if idx.size > 5 else ""
         need = "finite and positive (log residuals)" if loss.endswith("_log") else "finite"
         raise ValueError(

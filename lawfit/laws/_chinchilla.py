@@ -58,7 +58,7 @@ def _positive(name: str, v: Any) -> np.ndarray:
     bad = ~np.isfinite(a) | (a <= 0)
     if bad.any():
         i = int(np.argmax(bad))
-        raise ValueError(f"Chinchilla.table: {name}[{i}] = {a[i]!r}; {name} must be positive finite raw counts")
+        raise ValueError(f"Chinchilla.table: {name}[{i}] = {float(a[i])!r}; {name} must be positive finite raw counts")
     return a
 
 
@@ -89,7 +89,7 @@ class Chinchilla(Law):
             return LawInputs(
                 x={"logN": jnp.asarray(np.log(n)), "logD": jnp.asarray(np.log(d))},
                 y=jnp.asarray(y),
-                weight=jnp.asarray(np.where(np.isfinite(y), 1.0, 0.0)),
+                weight=jnp.asarray(np.zeros(n.shape) if loss is None else np.ones(n.shape)),
                 run_index=np.zeros(n.shape, dtype=np.int64),
                 steps=np.arange(n.size, dtype=np.int64),
                 run_ids=(run_id,),
@@ -139,7 +139,9 @@ class Chinchilla(Law):
             RI.append(np.full(d.shape, i, dtype=np.int64))
             ST.append(np.asarray(s, dtype=np.int64))
         n, d, y = np.concatenate(N), np.concatenate(D), np.concatenate(Y)
-        base = self.table(n, d, y)
+        base = self.table(n, d, None if predict else y)
+        if predict:
+            base = base._replace(y=jnp.asarray(y), weight=jnp.asarray(np.where(np.isfinite(y), 1.0, 0.0)))
         return base._replace(run_index=np.concatenate(RI), steps=np.concatenate(ST), run_ids=tuple(runs.ids))
 
     def predict(self, params: dict[str, Any], x: Any) -> Any:

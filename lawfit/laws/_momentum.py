@@ -13,8 +13,10 @@ warmup conventions differ only in S1:
 
 * ``warmup="tissue"`` (the paper, "warmup as η_max"): ``S1 = Σ_{i<=s} η̃[i]`` (warmup area
   ``W * η_max``);
-* ``warmup="mpl"`` (MPL-paper warmup area): ``S1 = 0.5 * W * η_max + Σ_{i=W..s} lr[i]``
-  (for s < W the actual area ``Σ_{i<=s} lr[i]``).
+* ``warmup="mpl"`` (MPL-paper warmup area S_W = the sum of the warmup LRs):
+  ``S1 = Σ_{i=0..s} lr[i]``, which is ``0.5 * W * η_max + Σ_{i=W..s} lr[i]`` for a
+  ``linspace(0, η_max, W)`` warmup (LAWS.md 3.1 / 4.1). Using the actual area makes the result
+  independent of whether the last ramp step (already at η_max) is counted as warmup.
 
 S2 never sees the warmup in either convention. ``m`` is a first-order linear recurrence computed
 with ``lax.scan`` (no ``λ^(-k)`` factors), then a cumulative sum; S1 and S2 are data
@@ -97,10 +99,8 @@ def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: fl
         # pad with the last LR (zero increments) so that few lengths are ever compiled
         padded = np.concatenate([lt, np.full(_bucket(lt.size) - lt.size, lt[-1])])
         s1, s2 = (np.asarray(a)[: lt.size] for a in _areas(jnp.asarray(padded), jnp.float64(lam)))
-        if warmup == "mpl":
-            actual = np.cumsum(lr)
-            s1 = s1 - w * peak_lr + 0.5 * w * peak_lr
-            s1[:w] = actual[:w]
+        if warmup == "mpl":  # the actual LR area, warmup included
+            s1 = np.cumsum(lr)
     return s1, s2
 
 
@@ -267,7 +267,9 @@ class MomentumLaw(Law):
             return LawInputs(
                 x=x,
                 y=jnp.asarray(y),
-                weight=jnp.asarray(np.where(np.isfinite(y), 1.0, 0.0)),
+                # observed points all count (a NaN loss is then reported by the engine, never
+                # silently dropped); prediction-only points (no observation) have weight 0
+                weight=jnp.asarray(np.where(np.isfinite(y), 1.0, 0.0) if predict else np.ones_like(y)),
                 run_index=cat(RI).astype(np.int64),
                 steps=cat(ST).astype(np.int64),
                 run_ids=tuple(runs.ids),

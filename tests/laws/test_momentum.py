@@ -28,7 +28,7 @@ def loop_areas(lr, lam, W, peak, warmup):
         if warmup == "tissue":
             a1 += lt[i]
         else:
-            a1 = sum(lr[: i + 1]) if i < W else 0.5 * W * peak + sum(lr[W : i + 1])
+            a1 = sum(lr[: i + 1])
         s1.append(a1)
         s2.append(a2)
     return np.array(s1), np.array(s2)
@@ -39,6 +39,9 @@ def test_areas_match_loop_and_closed_form(warmup):
     rng = np.random.default_rng(0)
     W, peak = 7, 1e-3
     lr = np.concatenate([np.linspace(0, peak, W), peak * rng.uniform(0.05, 1.0, 60)])
+    if warmup == "mpl":  # S1 = 0.5 W η_max + Σ_{i=W..s} lr[i] for a linspace warmup
+        s1, _ = momentum_areas(lr, lam=0.9, warmup_steps=W, peak_lr=peak, warmup=warmup)
+        assert s1[30] == pytest.approx(0.5 * W * peak + lr[W:31].sum(), rel=1e-13)
     lam = 0.9
     s1, s2 = momentum_areas(lr, lam=lam, warmup_steps=W, peak_lr=peak, warmup=warmup)
     r1, r2 = loop_areas(lr, lam, W, peak, warmup)
@@ -53,12 +56,16 @@ def test_areas_match_loop_and_closed_form(warmup):
 
 
 def test_warmup_conventions_on_mpl_run():
+    """Tissue: warmup area W η_max; MPL: 0.5 W η_max (LAWS.md 3.1); either W = 2160 or the
+    detected 2159 (the ramp's last step is already at the peak) gives the same MPL-style S1."""
     run = mpl_runs("25M", ["constant_24000"])[0]
     t1, _ = momentum_areas(run.lr, lam=0.999, warmup_steps=MPL_WARMUP, peak_lr=MPL_PEAK_LR, warmup="tissue")
     m1, _ = momentum_areas(run.lr, lam=0.999, warmup_steps=MPL_WARMUP, peak_lr=MPL_PEAK_LR, warmup="mpl")
     s = 5000
     assert t1[s] == pytest.approx(MPL_PEAK_LR * (s + 1), rel=1e-12)
     assert m1[s] == pytest.approx(0.5 * MPL_WARMUP * MPL_PEAK_LR + MPL_PEAK_LR * (s - MPL_WARMUP + 1), rel=1e-12)
+    m2, _ = momentum_areas(run.lr, lam=0.999, warmup_steps=MPL_WARMUP - 1, peak_lr=MPL_PEAK_LR, warmup="mpl")
+    np.testing.assert_array_equal(m1, m2)
 
 
 def test_long_run_no_overflow():
