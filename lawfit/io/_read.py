@@ -392,16 +392,25 @@ def _tabular(table: pa.Table, p: Path, ro, opts, exact, raws, *, lines, data, li
     if table.num_rows == 0:
         raise ParseError("no data rows after the header", path=p, line=2)
     if "metric" in low and "value" in low:
-        frame = table.to_pandas()
-        frame = frame.rename(
-            columns={
-                low[k]: k
-                for k in ("metric", "value", "step", "lr", "meta", "run_id", "run")
-                if k in low
-            }
-        )
+        run_col = _csv.find_column(cols, _csv.RUN_KEYS, ro.run_column)
+        known = {low[k] for k in ("metric", "value", "step", "lr", "meta") if k in low}
+        known |= {run_col} if run_col is not None else set()
+        extra = [c for c in cols if c not in known and c not in set(ro.ignore_columns)]
+        if extra:
+            raise ParseError(
+                f"long table has columns besides run_id, step, metric, value, lr: {extra[:8]}",
+                path=p,
+                line=1,
+                column=extra[0],
+                hint="pass ignore_columns=[...] to leave them out on purpose",
+            )
+        frame = table.select(sorted(known, key=cols.index)).to_pandas()
+        renames = {low[k]: k for k in ("metric", "value", "step", "lr", "meta") if k in low}
+        if run_col is not None:
+            renames[run_col] = "run_id"
+        frame = frame.rename(columns=renames)
         offset = line_array if line_array is not None else lines
-        if "run_id" not in frame.columns and "run" not in frame.columns:
+        if "run_id" not in frame.columns:
             frame["run_id"] = ro.run_id or p.stem
         is_canonical = "meta" in frame.columns and (frame["metric"] == "__run__").any()
         if is_canonical:

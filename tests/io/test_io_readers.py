@@ -679,3 +679,13 @@ def test_tensorboard_matches_event_accumulator_with_no_sampling(tmp_path):
     sampled = EventAccumulator(str(tmp_path / "r"))  # the default reservoir drops points
     sampled.Reload()
     assert len(sampled.Scalars("lm loss")) < 10_500 == run.metrics["lm loss"].steps.size
+
+
+def test_long_table_extra_columns_are_refused_not_dropped(tmp_path):
+    (tmp_path / "l.csv").write_text(
+        "run_name,step,metric,value,wall_time\nx,0,loss,3.0,1.5\nx,1,loss,2.0,2.5\n"
+    )
+    with pytest.raises(io.ParseError, match=r"l\.csv:1: column 'wall_time'.*ignore_columns"):
+        io.read(tmp_path / "l.csv", require_lr=False)
+    rs = io.read(tmp_path / "l.csv", require_lr=False, ignore_columns=["wall_time"])
+    assert rs.ids == ("x",) and rs["x"].observed("loss").values.tolist() == [3.0, 2.0]
