@@ -9,7 +9,7 @@
 * the final summary entry (``train_runtime`` / ``train_loss`` ...): never a curve point; its
   values go to ``meta["train_summary"]``.
 
-Top-level fields (``global_step``, ``max_steps``, ``logging_steps``, ``eval_steps``...) go to
+Non-numeric values (rare free-text fields) are not curves and are skipped. Top-level fields (``global_step``, ``max_steps``, ``logging_steps``, ``eval_steps``...) go to
 ``meta``. Steps are the Trainer's ``global_step`` (completed optimizer steps), kept as logged.
 """
 

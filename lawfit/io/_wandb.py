@@ -11,8 +11,10 @@ export may be capped by the chart's point limit.
 **API** (``pip install 'lawfit[wandb]'``): ``wandb.Api().run(path)`` then, per logged key,
 ``run.scan_history(keys=[key, "_step"])``: complete rows (never the sampled ``history()``), and
 one call per key avoids ``scan_history(keys=[...])``'s rule of returning only rows holding *every*
-requested key. An empty history for a run whose summary shows progress is an error (wandb
-0.27.1-0.27.2 returned nothing for resumed runs).
+requested key. Keys default to the numeric keys of the run's summary (``keys=[...]`` to choose);
+non-numeric values (media, histograms, tables, text) are not curves and are skipped. An empty
+history for a run whose summary shows progress is an error (wandb 0.27.1-0.27.2 returned nothing
+for resumed runs).
 """
 
 from __future__ import annotations
