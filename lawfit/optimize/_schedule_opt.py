@@ -18,6 +18,14 @@ multilevel: the ``u`` of blocks of steps first (each spread evenly over its bloc
 each level warm-started from the previous one. The LR-area cap uses an augmented Lagrangian around
 the same solver.
 
+What the exact law prefers: per step, the MPL credits a decrement ``d_j`` with
+``G(lr[j]^(-gamma) * S_j)`` evaluated at the LR *after* it, which rewards large single-step drops.
+The unrestricted per-step optimum is therefore usually a staircase (for the 400M repo parameters:
+stable until step 21611, then 4 drops to 30 %, 5 %, 0.9 % and 0.3 % of the peak, predicted loss
+2.68674 vs 2.68905 for the paper's smooth optimum). ``smooth=True`` restricts the search to
+schedules that are geometric within blocks (the smooth optimum, 2.68905 at 512 blocks). Whether a
+staircase really trains better is outside what the law was validated on (LAWS.md 4.1 scope).
+
 The result carries the per-step schedule and its closest closed form: WSD with a
 ``(1 - p)^k`` decay to ``end_value`` (:func:`fit_closed_form`; WSDSC is ``k = 1.5``, end 0).
 
@@ -317,6 +325,7 @@ def optimize_schedule(
     gtol: float = 1e-12,
     max_extrapolation: float = 10.0,
     fitted_horizon: int | None = None,
+    smooth: bool = False,
     debug: bool = False,
 ) -> ScheduleOptResult:
     """Minimise the MPL-predicted loss over non-increasing post-warmup schedules.
@@ -334,7 +343,12 @@ def optimize_schedule(
         init: optional starting schedule, per-step from step 0 (length T) or post-warmup only
             (length T - W); it must be non-increasing after the warmup and within
             ``[min_lr, peak_lr]``. Default: a geometric decay over the last 20 % of steps.
-        levels: block counts of the multilevel solve; 0 means per step (always done last).
+        levels: block counts of the multilevel solve; 0 means per step (always done last
+            unless ``smooth``).
+        smooth: restrict to schedules that are geometric inside each block of the finest level
+            in ``levels`` (no per-step level, no jumps). The unrestricted optimum of the exact
+            per-step law is typically a few-step staircase (see the module notes); ``smooth``
+            gives the smooth optimum that the paper's Adam procedure approximates.
         maxiter, ftol, gtol: L-BFGS-B options per level.
         max_extrapolation: warn when ``T`` exceeds this multiple of the fitted horizon.
         fitted_horizon: the longest run the law was fitted on, in steps (read from the model
@@ -410,12 +424,14 @@ def optimize_schedule(
             )
         rel = np.maximum((np.minimum(post, peak) - min_lr) / scale, 1e-13)
         u0 = np.maximum(np.diff(np.concatenate([[0.0], -np.log(rel)])), 0.0)
-        level_list = [0]
+        level_list = [lv for lv in levels if 0 < lv < n] if smooth else [0]
     else:
         k = max(1, int(round(0.2 * n)))
         u0 = np.zeros(n)
         u0[n - k:] = np.log(100.0) / k
-        level_list = [lv for lv in levels if 0 < lv < n] + [0]
+        level_list = [lv for lv in levels if 0 < lv < n] + ([] if smooth else [0])
+    if not level_list:
+        raise ValueError(f"smooth=True needs at least one block level in levels, got {levels!r}")
 
     jparams = {k_: np.float64(params[k_]) for k_ in MPL_PARAM_NAMES}
     import jax.numpy as jnp
@@ -438,7 +454,12 @@ def optimize_schedule(
                 (v, _), g = vg(jnp.asarray(z), jparams, jwarm, lam, rho, area_cap)
                 return float(v), np.asarray(g, dtype=np.float64)
 
-            r = minimize(f, x, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * x.size,
+            nb_ = edges.size - 1
+            bounds = [(0.0, None)] * x.size
+            if smooth and x.size == 2 * nb_:  # no jump variables: piecewise-geometric blocks
+                bounds = [(0.0, None)] * nb_ + [(0.0, 0.0)] * nb_
+                x = np.concatenate([x[:nb_], np.zeros(nb_)])
+            r = minimize(f, x, jac=True, method="L-BFGS-B", bounds=bounds,
                          options={"maxiter": maxiter, "maxcor": 20, "ftol": ftol, "gtol": gtol,
                                   "maxls": 40})
             return r
