@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +42,7 @@ class Schedule:
     """
 
     fn: Callable[[Any], Any]
-    spec_json: str
+    spec_data: Mapping[str, Any]
 
     def __call__(self, step: Any) -> Any:
         t = jnp.asarray(step)
@@ -59,7 +58,7 @@ class Schedule:
 
     @property
     def spec(self) -> dict[str, Any]:
-        return json.loads(self.spec_json)
+        return _copy(self.spec_data)
 
     @property
     def family(self) -> str:
@@ -87,16 +86,35 @@ _FAMILIES: dict[str, FamilyInfo] = {}
 _FAMILY_ALIASES: dict[str, str] = {}
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of a spec (dicts and lists; flat lists of numbers are copied in one go)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if all(type(v) in _SCALARS for v in value):
+            return list(value)
+        return [_copy(v) for v in value]
+    return value
+
+
+_SCALARS = (int, float, bool, str, type(None))
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with numpy/jax scalars and arrays and tuples turned into plain JSON types."""
     if isinstance(value, Schedule):
         return value.spec
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
     if isinstance(value, (np.ndarray, jnp.ndarray)):
-        return jsonable(np.asarray(value).tolist())
+        arr = np.asarray(value)
+        if arr.dtype.kind in "biuf":  # tolist gives plain Python numbers already
+            return arr.tolist()
+        return jsonable(arr.tolist())
+    if isinstance(value, (list, tuple)):
+        if all(type(v) in _SCALARS for v in value):
+            return list(value)
+        return [jsonable(v) for v in value]
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):
@@ -123,9 +141,9 @@ def family(name: str, *, example: Mapping[str, Any], aliases: tuple[str, ...] = 
         def build(*args: Any, **kwargs: Any) -> Schedule:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
+            fn = factory(*args, **kwargs)  # validates first: specs only hold checked values
             spec = {"family": name, **jsonable(dict(bound.arguments))}
-            fn = factory(*args, **kwargs)
-            return Schedule(fn, json.dumps(spec, allow_nan=False))
+            return Schedule(fn, spec)
 
         build.__signature__ = sig.replace(return_annotation="Schedule")  # type: ignore[attr-defined]
         summary = (factory.__doc__ or name).strip().splitlines()[0]

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,8 +49,8 @@ def join(schedules: Sequence[Any], boundaries: Sequence[int]) -> Schedule:
 
     if all(isinstance(s, Schedule) for s in parts):
         spec = {"family": "join", "schedules": [s.spec for s in parts], "boundaries": bounds}
-        return Schedule(fn, json.dumps(spec, allow_nan=False))
-    return Schedule(fn, json.dumps({"family": "join", "opaque": True}))
+        return Schedule(fn, spec)
+    return Schedule(fn, {"family": "join", "opaque": True})
 
 
 def _register() -> None:

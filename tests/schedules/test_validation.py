@@ -119,3 +119,13 @@ def test_to_spec_refuses_foreign_callables():
     np.testing.assert_allclose(sch.to_array(opaque, 8), [1, 1, 1, 1, 1, 1, 0.8, 0.6], rtol=1e-15)
     with pytest.raises(TypeError):
         sch.to_spec(opaque)
+
+
+def test_spec_is_a_copy_and_inputs_are_copied():
+    steps, values = [0, 10], [1.0, 0.5]
+    s = sch.tabulated(steps, values)
+    values[1] = 99.0
+    spec = s.spec
+    spec["values"][0] = -1.0
+    assert s.spec["values"] == [1.0, 0.5]
+    assert sch.to_array(s, 11)[10] == 0.5
