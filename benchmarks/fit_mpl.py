@@ -130,7 +130,7 @@ def main() -> None:
     m_ours = lawfit.evaluate(exact, test)["mean"]
     n_starts = res.starts.init.shape[0]
 
-    best_start = dict(zip(res.starts.names, res.starts.init[int(np.nanargmin(res.starts.objective))]))
+    best_start = dict(zip(res.starts.names, res.starts.init[int(np.nanargmin(res.starts.objective))], strict=True))
     best_start = {**res.params, **best_start}
     t0, c0 = time.perf_counter(), time.process_time()
     ref_params, ref = reference_fit(train, args.convention, best_start, args.ref_maxiter)

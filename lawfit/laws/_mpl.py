@@ -135,7 +135,11 @@ class MultiPowerLaw(Law):
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-        if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
+        if (
+            isinstance(block_size, bool)
+            or not isinstance(block_size, (int, np.integer))
+            or block_size < 1
+        ):
             raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
         if block_anchor not in ("first", "center"):
             raise ValueError(f"block_anchor must be 'first' or 'center', got {block_anchor!r}")
@@ -270,7 +274,14 @@ class MultiPowerLaw(Law):
         nz = (dec != 0) & (dec_steps <= s_max)
         dec, dec_steps = dec[nz], dec_steps[nz]
         dsum = eta0 - lr[s] if self.convention != "repo" else lr[0] - lr[s]
-        return {"steps": s, "area": area, "dsum": dsum, "lr": lr, "dec_steps": dec_steps, "dec": dec}
+        return {
+            "steps": s,
+            "area": area,
+            "dsum": dsum,
+            "lr": lr,
+            "dec_steps": dec_steps,
+            "dec": dec,
+        }
 
     def predict(self, params: dict[str, Any], x: Any) -> Any:
         """L̂ at the prepared points (pure JAX; jit, vmap and grad safe)."""
@@ -294,7 +305,11 @@ class MultiPowerLaw(Law):
 
         B * Σ_blocks Σ|d_k| (G(x_hi) - G(x_lo)), with x_lo, x_hi the extreme arguments of G over
         the block (G is increasing; η and S range over the block's members)."""
-        if not self._has_tiles or self.mode == "exact" or (self.block_size == 1 and self.far_factor == 1):
+        if (
+            not self._has_tiles
+            or self.mode == "exact"
+            or (self.block_size == 1 and self.far_factor == 1)
+        ):
             return jnp.zeros_like(x["area"])
         return params["B"] * terms.block_bound(self.variant, params, x)
 
@@ -320,7 +335,11 @@ class MultiPowerLaw(Law):
         y, area, dsum = y[ok], np.asarray(x["area"])[ok], np.asarray(x["dsum"])[ok]
         l0, a, alpha, b = _lldl_start(y, area, dsum)
         names = self.param_names
-        eta = float(np.median(np.asarray(x["eta"])[:-1])) if "eta" in x and x["eta"].shape[0] > 1 else 3e-4
+        eta = (
+            float(np.median(np.asarray(x["eta"])[:-1]))
+            if "eta" in x and x["eta"].shape[0] > 1
+            else 3e-4
+        )
         eta = eta if eta > 0 else 3e-4
         if self.variant in ("lldl", "opl"):
             out = {"L0": [l0], "A": [a], "alpha": [alpha], "B": [b]}
@@ -335,7 +354,9 @@ class MultiPowerLaw(Law):
                         c = c_ref * eta ** (1 - _GAMMA_REF)
                     else:
                         c = c_ref * eta ** (-_GAMMA_REF)
-                    combos.append(dict(L0=l0, A=a, alpha=alpha, B=b * 1.1, C=c, beta=beta, gamma=gamma))
+                    combos.append(
+                        dict(L0=l0, A=a, alpha=alpha, B=b * 1.1, C=c, beta=beta, gamma=gamma)
+                    )
         if "gamma" not in names:
             combos = combos[::2]
         if "beta" not in names:

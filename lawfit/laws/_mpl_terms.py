@@ -48,7 +48,7 @@ def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> 
     out = []
     starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
     ends = np.r_[starts[1:], dec_steps.size]
-    for a, b in zip(starts, ends):
+    for a, b in zip(starts, ends, strict=True):
         for c in range(a, b, block_size):
             out.append(np.arange(c, min(c + block_size, b)))
     return out
@@ -79,7 +79,9 @@ class _Blocks:
     """Per-block arrays of one run (see :func:`build_layout`)."""
 
     def __init__(self, blocks, ds, dv, lr, cs_m1, anchor):
-        rep = np.array([b[0] if anchor == "first" else b[len(b) // 2] for b in blocks], dtype=np.int64)
+        rep = np.array(
+            [b[0] if anchor == "first" else b[len(b) // 2] for b in blocks], dtype=np.int64
+        )
         self.first = np.array([ds[b[0]] for b in blocks], dtype=np.int64)
         self.last = np.array([ds[b[-1]] for b in blocks], dtype=np.int64)
         rstep = ds[rep]
@@ -101,10 +103,27 @@ class _Blocks:
         return self.first.size
 
 
-_BLOCK_KEYS = ("d", "dabs", "eta", "eta_lo", "eta_hi", "pk", "pk_first", "pk_last", "dstep",
-               "dstep_first", "dstep_last")
-_BLOCK_PAD = {"eta": 1.0, "eta_lo": 1.0, "eta_hi": 1.0, "dstep": _PAD_STEP,
-              "dstep_first": _PAD_STEP, "dstep_last": _PAD_STEP}
+_BLOCK_KEYS = (
+    "d",
+    "dabs",
+    "eta",
+    "eta_lo",
+    "eta_hi",
+    "pk",
+    "pk_first",
+    "pk_last",
+    "dstep",
+    "dstep_first",
+    "dstep_last",
+)
+_BLOCK_PAD = {
+    "eta": 1.0,
+    "eta_lo": 1.0,
+    "eta_hi": 1.0,
+    "dstep": _PAD_STEP,
+    "dstep_first": _PAD_STEP,
+    "dstep_last": _PAD_STEP,
+}
 
 
 def build_layout(

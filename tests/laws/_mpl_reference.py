@@ -51,4 +51,4 @@ def split_metrics(y, pred, run_index):
                 np.max(np.abs(yy - pp) / yy),
             ]
         )
-    return dict(zip(["r2", "mae", "rmse", "prede", "worste"], np.mean(rows, axis=0)))
+    return dict(zip(["r2", "mae", "rmse", "prede", "worste"], np.mean(rows, axis=0), strict=True))

@@ -60,7 +60,7 @@ KEYS = ("r2", "mae", "rmse", "prede", "worste")
 
 
 def _assert_printed(got, want):
-    for k, v in zip(KEYS, want):
+    for k, v in zip(KEYS, want, strict=True):
         assert got[k] == pytest.approx(v, abs=1.01e-5), (k, got[k], v)
 
 

@@ -94,7 +94,7 @@ def test_variants_match_their_formulas(variant):
     got = np.asarray(law.predict(p, inp.x))
     for i, run in enumerate(runs):
         lr, w = run.lr, 100
-        for s, g in zip(inp.steps[inp.run_index == i], got[inp.run_index == i]):
+        for s, g in zip(inp.steps[inp.run_index == i], got[inp.run_index == i], strict=True):
             area = lr[: s + 1].sum()
             j = np.arange(w, s + 1)
             prev = np.where(j == w, lr[: w + 1].max(), lr[j - 1])
