@@ -5,8 +5,8 @@ and returns a :class:`Schedule`: a frozen callable built from ``jax.numpy`` only
 optax accepts a schedule (``optax.adamw(learning_rate=sched)``), that also carries its JSON-able
 ``spec``. Keyword names follow optax (``init_value``, ``peak_value``, ``end_value``,
 ``warmup_steps``, ``decay_steps``, ``total_steps``); ``total_steps`` always **includes** the
-warmup. Exact formulas, conventions and references: ``docs/SCHEDULES.md`` and each factory's
-docstring.
+warmup. Exact formulas, conventions and references: each factory's docstring and the project's
+schedule reference (SCHEDULES.md, cited by section number).
 
 =================  ==========================================================================
 family             what it is
