@@ -31,7 +31,8 @@ def test_mpl_csv_reproduced():
         ref = g["lr"].to_numpy()
         nz = ref != 0
         assert np.all(lr[~nz] == 0.0), run
-        assert np.max(np.abs(lr[nz] - ref[nz]) / ref[nz]) <= 5e-10, run
+        # 10 significant digits: rounding error <= 5e-10 relative (+ float noise)
+        assert np.max(np.abs(lr[nz] - ref[nz]) / ref[nz]) <= 5e-10 + 1e-15, run
 
 
 @pytest.mark.parametrize(
