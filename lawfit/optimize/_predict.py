@@ -45,7 +45,7 @@ MPL_PARAM_NAMES = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
 
 #: The official repository's ``PARAMS`` (LAWS.md 4.3); valid in the ``"repo"`` convention only.
 MPL_REPO_PARAMS: dict[str, dict[str, float]] = {
-    size: dict(zip(MPL_PARAM_NAMES, vals))
+    size: dict(zip(MPL_PARAM_NAMES, vals, strict=True))
     for size, vals in {
         "25M": (3.04045406, 0.52468604, 0.50786857, 363.78751622, 2.06560812, 0.58279013, 0.64142257),
         "100M": (2.6514477, 0.60115152, 0.45295811, 437.9464276, 2.13245612, 0.59785199, 0.65523644),
@@ -55,7 +55,7 @@ MPL_REPO_PARAMS: dict[str, dict[str, float]] = {
 
 #: The paper's Table 7 (2 decimals, LAWS.md 4.3); valid in the ``"paper"`` convention only.
 MPL_PAPER_PARAMS: dict[str, dict[str, float]] = {
-    size: dict(zip(MPL_PARAM_NAMES, vals))
+    size: dict(zip(MPL_PARAM_NAMES, vals, strict=True))
     for size, vals in {
         "25M": (3.17, 0.51, 0.53, 446.40, 2.07, 0.41, 0.52),
         "100M": (2.79, 0.59, 0.46, 521.40, 0.24, 0.60, 0.65),

@@ -449,7 +449,7 @@ def optimize_schedule(
         if debug:
             print("level", lv, "start", vg(jnp.asarray(x), jparams, jwarm, 0.0, 1.0, np.inf)[0][0])
 
-        def run(x, lam, rho, vg=vg):
+        def run(x, lam, rho, vg=vg, edges=edges):
             def f(z):
                 (v, _), g = vg(jnp.asarray(z), jparams, jwarm, lam, rho, area_cap)
                 return float(v), np.asarray(g, dtype=np.float64)
@@ -502,7 +502,7 @@ def optimize_schedule(
         lr=lr,
         objective=float(val),
         final_loss=_final(params, lr, w, peak, conv),
-        budget_losses={int(b): float(v) for b, v in zip(bud, np.asarray(losses))},
+        budget_losses={int(b): float(v) for b, v in zip(bud, np.asarray(losses), strict=True)},
         initial_objective=float(initial),
         closed_form=cf,
         closed_form_loss=cf_loss,
@@ -538,7 +538,7 @@ def _best_closed_form(start: ClosedForm, target, params, warm, conv, budgets, we
     def objective(z):
         d, k, rho = z
         out = 0.0
-        for b, wt in zip(budgets, weights):
+        for b, wt in zip(budgets, weights, strict=True):
             if wt == 0:
                 continue
             one = _batched_loss(total, w, peak, conv)[1]

@@ -35,7 +35,7 @@ def test_optimized_schedule_anchors():
     assert mpl_final_loss(MPL_PAPER_PARAMS["400M"], lr, W, convention="paper") == pytest.approx(
         2.715609, abs=1.5e-6)
     # the repository optimizer's own objective: repo PARAMS in the paper form (LAWS.md 11.2)
-    for size, want in zip(MPL_SIZES, (3.149677, 2.794137, 2.533219)):
+    for size, want in zip(MPL_SIZES, (3.149677, 2.794137, 2.533219), strict=True):
         got = mpl_final_loss(MPL_REPO_PARAMS[size], mpl_optimized_lr(size), W, convention="paper")
         assert got == pytest.approx(want, abs=1.5e-6)
 
