@@ -295,6 +295,8 @@ class CPTLaw(Law):
             ys.append(np.asarray(y, dtype=np.float64))
             idx.append(np.full(s.shape, i, dtype=np.int64))
             st.append(s)
+        if not predict:
+            self._axis_check(runs)
         cat = lambda a: np.concatenate(a) if a else np.zeros(0)  # noqa: E731
         x = {k: jnp.asarray(cat(v), dtype=jnp.float64) for k, v in cols.items()}
         y = cat(ys)
@@ -306,6 +308,21 @@ class CPTLaw(Law):
             steps=cat(st).astype(np.int64),
             run_ids=tuple(r.run_id for r in runs),
         )
+
+    def _axis_check(self, runs: Any) -> None:
+        """Enough distinct model sizes / replay ratios for the parameters along that axis."""
+        axes = []
+        if self.size:
+            axes.append(("N", {self._n(r) * self.n_unit for r in runs}, 3, "F, gamma3 and their separation from L0"))
+        if self.replay is not None:
+            axes.append(("replay_ratio", {1.0 - self._r_cpt(r) for r in runs}, 2, "a1, a2"))
+        for axis, values, need, names in axes:
+            if len(values) < need:
+                raise ValueError(
+                    f"CPTLaw({', '.join(f'{k}={v!r}' for k, v in self.options().items() if k in ('size', 'replay'))}) "
+                    f"needs at least {need} distinct meta[{axis!r}] values ({names}), but runs "
+                    f"{[r.run_id for r in runs]} have {sorted(values)}; add runs or drop the extension"
+                )
 
     def _n(self, run: Any) -> float:
         if not self.size:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,6 +222,8 @@ def plan_cpt(
             CPTChoice(float(lam), j, candidates[j], float(Lpt[j]), float(Lcpt[j]), float(obj[j]), agree, dchoice, ipt, icpt)
         )
     warns = tuple(f"{nm}: {w}" for nm, res in (("pt_fit", pt_fit), ("cpt_fit", cpt_fit)) for w in res.law.diagnostics(res.params))
+    for w in warns:
+        warnings.warn(w, stacklevel=3)
     return CPTPlan(
         candidates=tuple(candidates),
         L_pt=Lpt,

@@ -224,6 +224,12 @@ def test_bad_input_names_the_run():
         CPTLaw(size=True).prepare(Run("nn", lr=lr, metrics={"v": ([60], [3.0])}, meta={"cpt_start_step": 50}), metric="v")
     with pytest.raises(ValueError, match=r"run 'far'.*step 120 is outside its LR array"):
         law.prepare(Run("far", lr=lr, metrics={"v": ([120], [3.0])}, meta={"cpt_start_step": 50}), metric="v")
+    two = [Run(f"s{i}", lr=lr, metrics={"v": ([60], [3.0])}, meta={"cpt_start_step": 50, "N": n, "replay_ratio": 0.2})
+           for i, n in enumerate((1e8, 4e8))]
+    with pytest.raises(ValueError, match=r"at least 3 distinct meta\['N'\] values.*\['s0', 's1'\]"):
+        CPTLaw(size=True).prepare(RunSet(two), metric="v")
+    with pytest.raises(ValueError, match=r"at least 2 distinct meta\['replay_ratio'\] values"):
+        CPTLaw(replay="cpt").prepare(RunSet(two), metric="v")
     with pytest.raises(ValueError, match="momentum must be one of"):
         CPTLaw(momentum="keep")
 
@@ -303,7 +309,7 @@ def test_contract_variants(opts):
     if opts.get("shift"):
         p = {k: v for k, v in p.items() if k != "B"} | {"Bbeta": 0.366 * 0.189}
     runs = []
-    for i, n in enumerate((1.06e8, 5.94e8)):
+    for i, n in enumerate((1.06e8, 5.94e8, 1.7e9)):
         lr = np.r_[np.full(3000, 2e-4), np.linspace(2e-4, 1e-4, 2000)] if not opts.get("released") else np.full(2000, 1e-4)
         meta = {"N": n, "replay_ratio": 0.25 * (i + 1)} | ({} if opts.get("released") else {"cpt_start_step": 3000})
         steps = np.arange(100, lr.size, 200)
