@@ -34,9 +34,9 @@ import numpy as np
 from lawfit._x64 import x64
 from lawfit.optimize._predict import MPL_PARAM_NAMES, final_loss_fn, resolve_mpl
 
-__all__ = ["FamilyResult", "search_family", "family_lr", "SHAPES"]
+__all__ = ["FamilyResult", "search_family", "family_lr", "FAMILY_SHAPES"]
 
-SHAPES = ("power", "cosine", "1-sqrt", "geometric")
+FAMILY_SHAPES = ("power", "cosine", "1-sqrt", "geometric")
 _FAMILIES = ("wsd", "cosine", "linear", "constant")
 
 
@@ -59,7 +59,7 @@ def family_lr(entry: dict[str, Any], warmup: Any = "linspace") -> np.ndarray:
 
     total, w, peak = entry["total_steps"], entry["warmup_steps"], entry["peak_lr"]
     t = np.arange(w, total, dtype=np.float64)
-    post = _post_lr(t, total, float(entry["decay_steps"]), SHAPES.index(entry["shape"]),
+    post = _post_lr(t, total, float(entry["decay_steps"]), FAMILY_SHAPES.index(entry["shape"]),
                     float(entry["exponent"]), float(entry["end_ratio"]), peak, np)
     return np.concatenate([warmup_array(warmup, w, peak), post])
 
@@ -200,7 +200,7 @@ def search_family(
                 r = float(res.x[2])
         best[fam] = {
             "family": fam,
-            "shape": SHAPES[s],
+            "shape": FAMILY_SHAPES[s],
             "decay_steps": float(d),
             "decay_fraction": float(d) / total,
             "exponent": float(k),
