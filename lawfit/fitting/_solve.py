@@ -89,14 +89,15 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
         linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=cfg.linesearch_steps, initial_guess_strategy="one"),
     )
     vg = optax.value_and_grad_from_state(fun)
-    f0, g0 = jax.value_and_grad(fun)(z0)
+    # The objective is inlined only where optax needs it (value_and_grad_from_state and the line
+    # search): no extra evaluation before or after the loop, which keeps compilation short.
 
     def step(carry):
         z, state, it, f_prev, stall, _, _ = carry
         value, grad = vg(z, state=state)
         updates, state = opt.update(grad, state, z, value=value, grad=grad, value_fn=fun)
         z_new = optax.apply_updates(z, updates)
-        f_new = otu.tree_get(state, "value")
+        f_new = otu.tree_get(state, "value")  # objective and gradient at z_new
         g_new = otu.tree_get(state, "grad")
         small = (f_prev - f_new) <= ftol * jnp.maximum(jnp.abs(f_new), 1e-300)
         stall = jnp.where(small, stall + 1, 0)
@@ -106,16 +107,15 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
         z, _, it, _, stall, f, gmax = carry
         finite = jnp.isfinite(f) & jnp.all(jnp.isfinite(z))
         done = (gmax <= gtol) | (stall >= cfg.patience)
-        return (it < max_iter) & finite & ~done
+        return (it == 0) | ((it < max_iter) & finite & ~done)
 
-    init = (z0, opt.init(z0), jnp.asarray(0), f0, jnp.asarray(0), f0, jnp.max(jnp.abs(g0)))
+    inf = jnp.asarray(jnp.inf, z0.dtype)
+    init = (z0, opt.init(z0), jnp.asarray(0), inf, jnp.asarray(0), inf, inf)
     z, state, it, _, stall, f, gmax = jax.lax.while_loop(cont, step, init)
-    # the state's value/grad belong to the last accepted z
-    f_final = fun(z)
-    finite = jnp.isfinite(f_final) & jnp.all(jnp.isfinite(z))
+    finite = jnp.isfinite(f) & jnp.all(jnp.isfinite(z))
     conv = (gmax <= gtol) | (stall >= cfg.patience)
     status = jnp.where(~finite, NONFINITE, jnp.where(conv, CONVERGED, MAX_ITER))
-    return z, f_final, gmax, it, status
+    return z, f, gmax, it, status
 
 
 @functools.lru_cache(maxsize=64)

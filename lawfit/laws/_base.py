@@ -122,6 +122,18 @@ class Law(abc.ABC):
         combos = np.array(list(itertools.product(*(p.init for p in specs))), dtype=np.float64)
         return {p.name: combos[:, i] for i, p in enumerate(specs)}
 
+    def candidates(self) -> tuple[Law, ...]:
+        """Concrete laws :func:`lawfit.fit` tries when an option is chosen by training objective
+        (e.g. ``MomentumLaw(lam="grid")`` -> one law per λ); the lowest objective wins and the
+        choice is stored in ``FitResult.selection``. Default: ``(self,)``."""
+        return (self,)
+
+    def trace_key(self) -> Any:
+        """Hashable key: laws with equal keys share compiled fitting/prediction programs. Only
+        options that ``predict`` depends on belong in it (e.g. not λ of the momentum law, which
+        lives in the prepared inputs). Default: the law itself."""
+        return self
+
     def to_spec(self) -> dict[str, Any]:
         return {"name": self.name, "options": self.options()}
 
