@@ -226,3 +226,26 @@ def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str,
 def optimize(result: Any, settings: dict[str, Any], families: tuple[str, ...]):
     """``lawfit.optimize.optimize_schedule`` + ``search_family``, cached by content."""
     return _optimize(result.to_dict(), json.dumps(settings, sort_keys=True), tuple(families))
+
+
+# -- mixture tables (CPT & mixtures page) ---------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner=False)
+def _fit_table(name: str, options_json: str, table_dict: dict[str, Any], num_starts: int):
+    import lawfit
+    from lawfit.mixtures import MixtureTable
+
+    cols = {k: v for k, v in table_dict.items() if v is not None}
+    table = MixtureTable(**cols)
+    return lawfit.fit(law(name, options_json), table, num_starts=num_starts).to_dict()
+
+
+def fit_table(name: str, options: dict[str, Any], table: Any, num_starts: int = 16):
+    """``lawfit.fit`` of a table law (D-CPT, CMR) on a ``MixtureTable``, cached by content."""
+    import lawfit
+
+    cols = {k: getattr(table, k) for k in ("N", "D", "r", "general", "domain", "K", "k1", "k2",
+                                           "base_general", "base_domain")
+            if getattr(table, k, None) is not None}
+    return lawfit.load_fit(_fit_table(name, json.dumps(options, sort_keys=True),
+                                      {k: np.asarray(v) for k, v in cols.items()},
+                                      int(num_starts)))

@@ -1,0 +1,100 @@
+"""Explorer benchmark: server start -> first rendered page, and Fit click -> plot on the bundled
+curves (first fit, the same fit again from the cache, and a log-axis toggle after the fit).
+
+Drives the real app in Debian's Chromium (Playwright), like tests/e2e. Prints seconds and ratios
+against the first fit measured in the same run. Usage:
+    .venv/bin/python benchmarks/app.py [--size 400M] [--starts 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from conftest import CHROMIUM, CHROMIUM_FLAGS, _free_port, wait_for_app  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="400M", choices=["25M", "100M", "400M"])
+    ap.add_argument("--starts", type=int, default=16)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "apps/app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        while True:
+            try:
+                with opener.open(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        t_health = time.perf_counter() - t0
+        with sync_playwright() as pw:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(1_800_000)
+            page.goto(url)
+            wait_for_app(page)
+            page.get_by_test_id("stPlotlyChart").first.wait_for()
+            t_first = time.perf_counter() - t0
+            if args.size != "400M":
+                page.get_by_label("Model size").click()
+                page.get_by_role("option", name=args.size).click()
+                wait_for_app(page)
+                page.get_by_role("button", name="Load bundled curves").click()
+                wait_for_app(page)
+                page.get_by_role("button", name="Remove", exact=True).first.click()
+                wait_for_app(page)
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Fit").click()
+            wait_for_app(page)
+            box = page.get_by_label("Starts", exact=True)
+            box.fill(str(args.starts))
+            box.press("Enter")
+            wait_for_app(page)
+
+            def fit_to_plot() -> float:
+                t = time.perf_counter()
+                page.get_by_role("button", name="Fit", exact=True).click()
+                page.wait_for_timeout(200)
+                wait_for_app(page)
+                page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first.wait_for()
+                return time.perf_counter() - t
+
+            t_fit = fit_to_plot()
+            t_refit = fit_to_plot()
+            t = time.perf_counter()
+            page.get_by_text("log x").first.click()
+            page.wait_for_timeout(100)
+            wait_for_app(page)
+            t_toggle = time.perf_counter() - t
+            b.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    print(f"bundled MPL {args.size}, train = MPL_TRAIN, {args.starts} starts")
+    print(f"server start -> /_stcore/health ok      {t_health:8.2f} s")
+    print(f"server start -> first page rendered      {t_first:8.2f} s")
+    print(f"click Fit -> plot (first fit)            {t_fit:8.2f} s   (baseline 1.00)")
+    print(f"click Fit -> plot (same fit, cached)     {t_refit:8.2f} s   ratio {t_refit / t_fit:.3f}")
+    print(f"toggle log x after the fit               {t_toggle:8.2f} s   ratio {t_toggle / t_fit:.3f}")
+
+
+if __name__ == "__main__":
+    main()
