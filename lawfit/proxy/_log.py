@@ -8,7 +8,8 @@ One directory per run:
   ``params_total``, ``tokens_per_step``, ``total_steps``, ``schedule`` (spec or None),
   ``optimizer``, ``mixture`` ({domain: weight}), ``mixture_ratio`` (weight of the last domain),
   ``domains``, ``phase``, ``seed``, ``step_offset``, ``corpus`` and, for CPT runs, ``pt_run``,
-  ``pt_lr`` (the pre-training per-step LR) and ``cpt_start_step``.
+  ``pt_lr`` (the pre-training per-step LR), ``cpt_start_step``, ``pt_domains`` (the domains
+  pre-training sampled: D_pt) and ``replay_ratio`` (the CPT weight on those domains).
 * ``log.jsonl``: one canonical row per line, ``{"run_id", "step", "metric", "value", "lr"}``,
   written and flushed record by record, so a run killed at any moment leaves a valid log; a reader
   ignores a partially written last line.

@@ -175,8 +175,10 @@ def _pt_info(cfg: RunConfig) -> dict:
     if RunConfig.from_dict(pm["config"]).model != cfg.model:
         raise ValueError(f"run {cfg.run_id!r}: its model differs from the model of init_from run "
                          f"{pm['run_id']!r}; continual pre-training keeps the model")
+    pt_used = {k for k, v in pm["mixture"].items() if v > 0}
+    replay = sum(w for n, w in zip(cfg.domain_names, cfg.mixture, strict=True) if n in pt_used)
     return {"pt_run": pm["run_id"], "pt_lr": [float(x) for x in pt.lr], "cpt_start_step": end,
-            "pt_domains": pm["domains"], "pt_mixture": pm["mixture"]}
+            "pt_domains": sorted(pt_used), "pt_mixture": pm["mixture"], "replay_ratio": replay}
 
 
 def _diff(a: dict, b: dict, prefix="") -> list[str]:

@@ -72,6 +72,7 @@ def test_continual_pretraining_logs_both_domains(tmp_path, tiny):
         assert {"val_loss/stdlib", "val_loss/hmm"} <= set(r.metric_names)
     assert c.meta["phase"] == "cpt" and c.meta["cpt_start_step"] == T_pt
     assert c.meta["mixture"] == {"stdlib": 0.25, "hmm": 0.75} and c.meta["pt_run"] == "pt"
+    assert c.meta["replay_ratio"] == 0.25 and c.meta["pt_domains"] == ["stdlib"]
     np.testing.assert_array_equal(c.lr[:T_pt], p.lr)
     assert c.total_steps == T_pt + T_cpt
     steps = c.observed("val_loss/hmm").steps
