@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import _state
 import numpy as np
 import streamlit as st
 
-import _state
 from lawfit.runs import Run, RunSet
 
 #: Laws that fit per-step loss curves (the Fit page); the others need tables (CPT page).

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
-
 from _proxy_jobs import stop_session_jobs
+
 from lawfit.runs import Run, RunSet
 
 #: Largest upload accepted, per file, in MB (the server limit is set in apps/.streamlit/config.toml).

@@ -11,9 +11,8 @@ _HERE = Path(__file__).resolve().parent
 if str(_HERE) not in sys.path:  # pages import the small helpers next to this file
     sys.path.insert(0, str(_HERE))
 
-import streamlit as st  # noqa: E402
-
 import _state  # noqa: E402
+import streamlit as st  # noqa: E402
 
 st.set_page_config(page_title="lawfit explorer", layout="wide")  # no page_icon: material favicons are fetched from the internet
 _state.init_session()

@@ -4,11 +4,10 @@ budget -> best share), with bootstrap uncertainty when available."""
 
 import io
 
-import pandas as pd
-import streamlit as st
-
 import _fitcache
 import _state
+import pandas as pd
+import streamlit as st
 
 st.title("CPT & mixtures")
 if not _state.require("optimize", "dcpt_max_domain_ratio", "dcpt_limited_domain_ratio",

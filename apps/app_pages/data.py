@@ -1,9 +1,9 @@
 """Data: bundled curves, uploads (through lawfit.io), the run table and the loss curves."""
 
+import _state
 import pandas as pd
 import streamlit as st
 
-import _state
 import lawfit.plot as lplot
 
 st.title("Data")

@@ -3,11 +3,11 @@ observed vs fitted with bands, residuals, held-out metrics; download / re-upload
 
 import json
 
+import _fitcache
+import _state
 import pandas as pd
 import streamlit as st
 
-import _fitcache
-import _state
 import lawfit.plot as lplot
 
 st.title("Fit")

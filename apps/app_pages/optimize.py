@@ -1,12 +1,12 @@
 """Optimize: the free-form optimal schedule under a fitted Multi-Power Law, its closed form,
 and the best schedules of each family, with their predicted curves."""
 
-import pandas as pd
-import streamlit as st
-
 import _designer
 import _fitcache
 import _state
+import pandas as pd
+import streamlit as st
+
 import lawfit.plot as lplot
 
 st.title("Optimize the schedule")

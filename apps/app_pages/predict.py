@@ -3,12 +3,12 @@ a fit, overlay observed runs, rank them; download the specs."""
 
 import json
 
-import pandas as pd
-import streamlit as st
-
 import _designer
 import _fitcache
 import _state
+import pandas as pd
+import streamlit as st
+
 import lawfit.plot as lplot
 
 st.title("Predict & compare schedules")

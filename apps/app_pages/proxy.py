@@ -6,11 +6,11 @@ import json
 import sys
 import time
 
-import streamlit as st
-
 import _designer
 import _proxy_jobs
 import _state
+import streamlit as st
+
 import lawfit.plot as lplot
 
 st.title("Proxy training")

@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
     @app.command("app")
     def app_cmd(
         port: int = typer.Option(8501, "--port", help="Port to serve on (0: any free port)."),
-        data: Path | None = typer.Option(
+        data: Path | None = typer.Option(  # noqa: B008
             None, "--data", help="A log file or folder to open instead of the bundled curves."
         ),
         address: str = typer.Option("127.0.0.1", "--address", help="Address to bind."),
@@ -71,8 +71,8 @@ def register(app: typer.Typer) -> None:
             fail(f"the explorer is not installed ({APP} missing)",
                  "run lawfit app from a source checkout of lawfit (apps/ is not in the wheel)")
         try:
-            import streamlit  # noqa: F401
             import plotly  # noqa: F401
+            import streamlit  # noqa: F401
         except ImportError as e:
             fail(f"the explorer needs the app extra ({e.name} is missing)",
                  "pip install 'lawfit[app]'")

@@ -5,11 +5,10 @@ import os
 
 import numpy as np
 import pytest
+from app_helpers import ENTRY, TIMEOUT, assert_clean, new_app, packed, page
 
 from lawfit.datasets import MPL_RUNS
 from lawfit.runs import Run, RunSet
-
-from app_helpers import ENTRY, TIMEOUT, assert_clean, new_app, packed, page
 
 
 def test_opens_on_bundled_400m(app):
@@ -110,9 +109,8 @@ with _state.guard("could not import"):
 
 
 def run_upload(files):
-    from streamlit.testing.v1 import AppTest
-
     from app_helpers import APPS
+    from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_string(UPLOAD_SCRIPT.format(apps=str(APPS)), default_timeout=TIMEOUT)
     at.session_state["files"] = files
