@@ -119,7 +119,7 @@ class DCPTLaw(Law):
         lo = float(y.min()) if y.size else 2.0
         values = {p.name: p.init for p in self.param_specs()}
         values["E"] = (0.5 * lo, 0.8 * lo)
-        # 16 starts: the directions that matter most for this law's local minima
+        # 8 starts (E, beta, gamma): the directions that matter most for its local minima
         values.update(alpha=(0.4,), B=(0.5,), eta=(0.3,), C=(0.1,), eps=(0.05,),
                       beta=(0.2, 0.5), gamma=(0.4, 1.0))
         if self.cross_domain:
