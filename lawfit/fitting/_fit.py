@@ -104,7 +104,7 @@ def fit(
         max_iter, gtol, ftol: L-BFGS iteration budget and stopping tolerances
             (``max|∇f| <= gtol`` in unconstrained space, or relative decrease ``<= ftol`` for 5
             iterations).
-        stderr: compute the Gauss-Newton covariance.
+        stderr: compute the Gauss-Newton covariance (and the residual statistics in ``stats``).
         keep, screen_iter: with more than ``keep`` starts, all starts run ``screen_iter``
             iterations and only the ``keep`` best continue to convergence (one compiled program);
             ``keep=None`` solves every start fully.
@@ -215,12 +215,11 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
                 break
     cov = se = None
     stats: dict[str, float] = {"objective": objective}
-    if best is not None:
+    if best is not None and stderr:  # stderr=False (e.g. fit_many of many curves) skips it
         gn = gauss_newton(law, inputs, params, prob.free, loss=loss)
         stats.update(gn["stats"])
-        if stderr:
-            cov = gn["covariance"]
-            se = dict(zip(prob.free, np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)).tolist()))
+        cov = gn["covariance"]
+        se = dict(zip(prob.free, np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)).tolist()))
     import jax as _jax
 
     return FitResult(
