@@ -131,12 +131,13 @@ def test_fixed_bounds_init_and_weights():
     assert set(res.starts.init[:, 0]) == {2.0, 3.0}
 
 
-def test_num_starts_subset_and_jitter():
-    runs = synthetic_runs()
-    res = lawfit.fit(LAW, runs, num_starts=5, key=1)
-    assert res.starts.init.shape == (5, 4)
-    res = lawfit.fit(LAW, runs, num_starts=40, key=1)
+def test_num_starts_jitter(clean_fit):
+    res = lawfit.fit(LAW, synthetic_runs(), num_starts=40, key=1)
     assert res.starts.init.shape == (40, 4)
+    # the first 32 are the law's grid, the 8 extra are jittered copies inside the bounds
+    np.testing.assert_array_equal(res.starts.init[:32], clean_fit.starts.init)
+    assert np.all((res.starts.init[:, 2] > 0) & (res.starts.init[:, 2] < 3))
+    assert res.params == pytest.approx(clean_fit.params, rel=1e-6)
 
 
 # -- metrics ----------------------------------------------------------------------------------
@@ -203,6 +204,7 @@ def test_predict_targets(mpl_fit):
 def test_report_and_throw_when_nothing_converges():
     runs = synthetic_runs()
     res = lawfit.fit(LAW, runs, max_iter=1, num_starts=3, key=0)
+    assert res.starts.init.shape == (3, 4)  # a random subset of the 32-start grid
     assert not res.success and res.n_converged == 0
     text = res.report()
     assert "NO START CONVERGED" in text and "FAILED" in text
@@ -281,7 +283,7 @@ def test_bootstrap_runs_and_points(clean_fit):
 
 def test_fit_many_matches_single_fits():
     sets = [synthetic_runs(params={**TRUTH, "L0": v}) for v in (2.2, 2.5, 2.9)]
-    many = fit_many(LAW, sets)
+    many = fit_many(LAW, sets, stderr=False)
     for res, v in zip(many, (2.2, 2.5, 2.9)):
         assert res.success and abs(res.params["L0"] - v) / v < 1e-6
 
