@@ -103,7 +103,7 @@ def synthetic(n_curves: int, seed: int = 0):
     law = MomentumLaw(lam=0.99, warmup="mpl")
     s1, s2 = momentum_areas(lr, lam=0.99, warmup_steps=W, peak_lr=peak, warmup="mpl")
     sets, truth = [], []
-    for i in range(n_curves):
+    for _ in range(n_curves):
         p = {"L0": rng.uniform(1.5, 3.0), "A": rng.uniform(0.3, 0.8), "alpha": rng.uniform(0.35, 0.6), "C": rng.uniform(2.0, 8.0)}
         y = p["L0"] + p["A"] * s1[steps] ** -p["alpha"] - p["C"] * s2[steps]
         y = y * np.exp(1e-3 * rng.standard_normal(y.size))
@@ -126,8 +126,8 @@ def bench_many(n_curves: int, n_ref: int) -> None:
     refs, t_r, c_r = timed(ref)
     t_r_all = t_r * n_curves / n_ref
     ok = np.mean([r.success for r in res])
-    gap = np.max([r.objective - o for r, (_, o) in zip(res, refs)])
-    err = np.median([abs(r.params["alpha"] - p["alpha"]) / p["alpha"] for r, p in zip(res, truth)])
+    gap = np.max([r.objective - o for r, (_, o) in zip(res, refs, strict=False)])
+    err = np.median([abs(r.params["alpha"] - p["alpha"]) / p["alpha"] for r, p in zip(res, truth, strict=True)])
     print(f"== {n_curves} synthetic curves x 100 points, {len(starts)} starts each, one fit_many call")
     print(f"lawfit fit_many (incl. compile): wall {t_l:.2f} s  CPU {c_l:.2f} s   converged {ok:.1%}  median rel. err alpha {err:.2e}")
     print(f"scipy L-BFGS-B: {n_ref} curves wall {t_r:.2f} s -> {n_curves} curves ~{t_r_all:.1f} s (extrapolated)")

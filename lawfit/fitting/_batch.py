@@ -32,7 +32,7 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
-from lawfit.fitting._fit import GTOL, FTOL, MAX_ITER, finish, prepare_inputs, resolve_law
+from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, prepare_inputs, resolve_law
 from lawfit.fitting._result import FitResult
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
 from lawfit.fitting._solve import Config, program

@@ -171,8 +171,8 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,
            exclude_warmup, stderr) -> FitResult:
     """Assemble a FitResult from solver outputs of one data set (numpy arrays)."""
-    from lawfit.fitting._uncertainty import gauss_newton
     from lawfit import __version__
+    from lawfit.fitting._uncertainty import gauss_newton
 
     f = np.where(status == NONFINITE, np.nan, np.asarray(f, np.float64))
     final = np.asarray(to_natural(z, np.asarray(prob.kinds)[None, :], prob.lo[None, :], prob.hi[None, :]))
@@ -206,7 +206,7 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
                 params[n] = float(final[best, fi])
                 fi += 1
     at_bounds = []
-    for i, n in enumerate(prob.free):
+    for n in prob.free:
         lo, hi = prob.bounds[n]
         v = params[n]
         for b in (lo, hi):
@@ -219,7 +219,7 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
         gn = gauss_newton(law, inputs, params, prob.free, loss=loss)
         stats.update(gn["stats"])
         cov = gn["covariance"]
-        se = dict(zip(prob.free, np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)).tolist()))
+        se = dict(zip(prob.free, np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)).tolist(), strict=True))
     import jax as _jax
 
     return FitResult(

@@ -238,7 +238,7 @@ class FitResult:
                 lines.append(f"    {k:<18} = {v:.6g}")
         if self.selection:
             lines.append("[[Candidate selection]] (by training objective)")
-            for i, (o, f) in enumerate(zip(self.selection["options"], self.selection["objective"])):
+            for i, (o, f) in enumerate(zip(self.selection["options"], self.selection["objective"], strict=True)):
                 mark = "  <- chosen" if i == self.selection["chosen"] else ""
                 lines.append(f"    {o}: {f:.10g}{mark}")
         lines.append("[[Variables]]")

@@ -119,7 +119,7 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
 
 
 @functools.lru_cache(maxsize=64)
-def _program(key: Any, cfg: Config, law_holder: "_Holder", batched: tuple | None):
+def _program(key: Any, cfg: Config, law_holder: _Holder, batched: tuple | None):
     law = law_holder.law
     objective = make_objective(law, cfg)
 

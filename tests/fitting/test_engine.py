@@ -158,7 +158,7 @@ def test_evaluate_matches_numpy_formulas(mpl_fit):
             "worste": np.max(np.abs(y - yhat) / y),
         })
     for k in ("r2", "mae", "rmse", "prede", "worste"):
-        for got, ref in zip(ev["runs"], rows):
+        for got, ref in zip(ev["runs"], rows, strict=True):
             assert got[k] == pytest.approx(ref[k], rel=1e-12)
         assert ev["mean"][k] == pytest.approx(np.mean([r[k] for r in rows]), rel=1e-12)
     assert [r["run_id"] for r in ev["runs"]] == list(MPL_TEST)
@@ -284,7 +284,7 @@ def test_bootstrap_runs_and_points(clean_fit):
 def test_fit_many_matches_single_fits():
     sets = [synthetic_runs(params={**TRUTH, "L0": v}) for v in (2.2, 2.5, 2.9)]
     many = fit_many(LAW, sets, stderr=False)
-    for res, v in zip(many, (2.2, 2.5, 2.9)):
+    for res, v in zip(many, (2.2, 2.5, 2.9), strict=True):
         assert res.success and abs(res.params["L0"] - v) / v < 1e-6
 
 
@@ -292,15 +292,15 @@ def test_fit_many_sharded_over_two_cpu_devices():
     code = textwrap.dedent(
         """
         import jax, numpy as np, sys
-        sys.path.insert(0, %r)
+        sys.path.insert(0, HERE)
         from test_engine import synthetic_runs, TRUTH, LAW
         from lawfit.fitting import fit_many
         assert jax.local_device_count() == 2, jax.devices()
         sets = [synthetic_runs(params={**TRUTH, "L0": v}) for v in (2.2, 2.5, 2.9)]
         out = fit_many(LAW, sets, stderr=False)
         print([round(r.params["L0"], 8) for r in out])
-        """ % os.path.dirname(__file__)
-    )
+        """
+    ).replace("HERE", repr(os.path.dirname(__file__)))
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2", JAX_PLATFORMS="cpu")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]

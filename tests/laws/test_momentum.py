@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contract import check_law_contract  # noqa: E402
 
 import lawfit
-from lawfit.datasets import MPL_TEST, MPL_TRAIN, MPL_WARMUP, MPL_PEAK_LR, mpl_runs
+from lawfit.datasets import MPL_PEAK_LR, MPL_TEST, MPL_TRAIN, MPL_WARMUP, mpl_runs
 from lawfit.laws import MomentumLaw, from_spec
 from lawfit.laws._momentum import momentum_areas
 from lawfit.runs import Run, RunSet
