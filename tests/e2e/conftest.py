@@ -109,7 +109,7 @@ def page(browser, app_url):
     """A new browser context (= a new app session) with console errors collected."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = ctx.new_page()
-    pg.set_default_timeout(240_000)
+    pg.set_default_timeout(600_000)  # a loaded 2-core CI machine compiles slowly
     pg.console_errors = []
     pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
