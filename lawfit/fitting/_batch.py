@@ -62,11 +62,15 @@ def fit_many(
     screen_iter: int = 25,
     stderr: bool = True,
     shard: bool | None = None,
+    chunk_size: int | None = 64,
 ) -> list[FitResult]:
     """Fit ``law`` to each data set independently, as one vmapped (and sharded) program.
 
     Arguments as :func:`lawfit.fit` (applied to every data set); ``shard=None`` shards over all
-    local devices when there is more than one. Returns one :class:`FitResult` per data set.
+    local devices when there is more than one. ``chunk_size`` data sets are solved per call of
+    the (single) compiled program: vmapped lanes run until the slowest one finishes, so very
+    large batches pay for their worst lane; chunks bound that tail (``None``: one call).
+    Returns one :class:`FitResult` per data set.
     """
     law = resolve_law(law)
     if hasattr(law, "candidates") and len(tuple(law.candidates())) > 1:
@@ -114,19 +118,33 @@ def fit_many(
     n_dev = jax.local_device_count()
     if shard is None:
         shard = n_dev > 1
-    if shard and n_dev > 1:
-        pad = (-n_data) % n_dev
-        if pad:
-            args = jax.tree_util.tree_map(
-                lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]), args
-            )
+    use_shard = bool(shard and n_dev > 1)
+    if chunk_size is None or chunk_size >= n_data:
+        chunk = n_data
+    else:
+        chunk = int(chunk_size)
+        if chunk < 1:
+            raise ValueError(f"fit_many: chunk_size must be >= 1, got {chunk_size!r}")
+    if use_shard:
+        chunk += (-chunk) % n_dev
+    pad = (-n_data) % chunk
+    if pad:  # repeat the last data set; its extra results are dropped
+        args = jax.tree_util.tree_map(lambda a: np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]), args)
+    solve = program(law, cfg, batched=(0, 0, 0, 0, 0, 0, 0))
+    sharding = None
+    if use_shard:
         # a 1-D mesh over this process's devices (Auto axis: XLA propagates the sharding)
         mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("data",))
         sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("data"))
-        args = jax.device_put(args, sharding)
-    solve = program(law, cfg, batched=(0, 0, 0, 0, 0, 0, 0))
-    out = jax.device_get(solve(*args, delta, gtol, ftol))
-    z, f, gmax, iters, status = (np.asarray(a)[:n_data] for a in out)
+    outs = []
+    for start in range(0, n_data + pad, chunk):
+        part = jax.tree_util.tree_map(lambda a, s0=start: a[s0 : s0 + chunk], args)
+        if sharding is not None:
+            part = jax.device_put(part, sharding)
+        outs.append(jax.device_get(solve(*part, delta, gtol, ftol)))
+    z, f, gmax, iters, status = (
+        np.concatenate([np.asarray(o[i]) for o in outs])[:n_data] for i in range(5)
+    )
     return [
         finish(law, inputs_list[i], probs[i], cfg, z[i], f[i], gmax[i], iters[i], status[i],
                metric=metric, loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr)
