@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, _free_port, wait_for_app  # noqa: E402
+from e2e_helpers import CHROMIUM, CHROMIUM_FLAGS, _free_port, wait_for_app  # noqa: E402
 
 
 def main() -> None:
@@ -26,9 +26,9 @@ def main() -> None:
     ap.add_argument("--size", default="400M", choices=["25M", "100M", "400M"])
     ap.add_argument("--starts", type=int, default=16)
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
     import signal
+
+    from playwright.sync_api import sync_playwright
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on kill
     port = _free_port()

@@ -4,7 +4,7 @@ download and re-upload, and a tiny proxy run. No error elements, no browser cons
 import json
 
 import pytest
-from conftest import assert_no_errors, shot, wait_for_app
+from e2e_helpers import assert_no_errors, shot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +64,7 @@ def set_number(page, label: str, value) -> None:
 def test_fit_plot_download_and_reupload(page, tiny_dir, tmp_path):
     upload_tiny_only(page, tiny_dir)
     goto(page, "Fit")
-    set_number(page, "Starts", 2)
+    page.get_by_label("Starts", exact=True).fill("2")  # no Enter: that would submit the form
     page.get_by_role("button", name="Fit", exact=True).click()
     wait_for_app(page)
     page.get_by_text("Fit finished").wait_for()
