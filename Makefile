@@ -22,7 +22,7 @@ $(STAMP_TEST): pyproject.toml $(STAMP_RUN)
 
 ## run: set up and start the main job on the bundled data
 run: $(STAMP_RUN)
-	$(VENV)/bin/lawfit demo
+	$(VENV)/bin/lawfit app --port $(PORT)
 
 ## system-deps: Debian packages the browser tests need (Chromium); skipped when present
 system-deps:

@@ -1,0 +1,3 @@
+from lawfit.cli import main
+
+main()
