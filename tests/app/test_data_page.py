@@ -168,3 +168,25 @@ def test_upload_of_garbage_shows_which_file():
 
 def test_entry_point_exists():
     assert os.path.exists(ENTRY)
+
+
+def test_data_flag_opens_the_given_folder(tmp_path, monkeypatch):
+    """``lawfit app --data PATH`` passes PATH as LAWFIT_APP_DATA; the app opens it via lawfit.io."""
+    pytest.importorskip("lawfit.io")
+    t = np.arange(0, 30)
+    (tmp_path / "given.csv").write_text(
+        "step,lr,loss\n" + "".join(f"{s},0.001,{3.0 - 0.01 * s}\n" for s in t))
+    monkeypatch.setenv("LAWFIT_APP_DATA", str(tmp_path))
+    at = new_app()
+    at.run()
+    assert_clean(at)
+    assert list(at.session_state["datasets"]) == [tmp_path.name]
+    assert list(at.dataframe[0].value["run"]) == ["given"]
+
+
+def test_bad_data_flag_is_a_readable_error(monkeypatch):
+    monkeypatch.setenv("LAWFIT_APP_DATA", "/nonexistent/logs")
+    at = new_app()
+    at.run()
+    assert not at.exception
+    assert any("could not read --data /nonexistent/logs" in e.value for e in at.error)
