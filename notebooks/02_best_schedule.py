@@ -17,6 +17,8 @@
 # %%
 import os
 
+from lawfit import schedules
+from lawfit.laws import MultiPowerLaw
 from lawfit.optimize import (
     MPL_REPO_PARAMS,
     compare,
@@ -24,8 +26,6 @@ from lawfit.optimize import (
     schedule_sensitivity,
     search_family,
 )
-from lawfit.laws import MultiPowerLaw
-from lawfit import schedules
 
 SMALL = os.environ.get("LAWFIT_NOTEBOOK_SCALE", "full") == "small"
 T, W, PEAK = 24000, 2160, 3e-4
