@@ -89,6 +89,13 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
     meta: dict = {"source": str(path), "text_log": fmt}
 
     def add(key: str, step: int, raw_value: str, lineno: int, strict: bool) -> None:
+        if step >= 2**63:
+            raise ParseError(
+                f"step {str(step)[:40]} is too large for an int64 step",
+                path=path,
+                line=lineno,
+                column="step",
+            )
         x = _number(raw_value)
         if x is None:
             if strict:

@@ -689,3 +689,16 @@ def test_long_table_extra_columns_are_refused_not_dropped(tmp_path):
         io.read(tmp_path / "l.csv", require_lr=False)
     rs = io.read(tmp_path / "l.csv", require_lr=False, ignore_columns=["wall_time"])
     assert rs.ids == ("x",) and rs["x"].observed("loss").values.tolist() == [3.0, 2.0]
+
+
+def test_megatron_log_with_a_step_beyond_int64_names_the_line(tmp_path):
+    from lawfit import io as lio
+
+    path = tmp_path / "train.log"
+    path.write_text(
+        " iteration        1/     100 | lm loss: 3.0 | learning rate: 1.0E-04 |\n"
+        " iteration 99999999999999999999/     100 | lm loss: 2.9 | learning rate: 1.0E-04 |\n"
+    )
+    with pytest.raises(lio.ImportError) as err:
+        lio.read(path, format="megatron")
+    assert err.value.line == 2 and "int64" in str(err.value)
