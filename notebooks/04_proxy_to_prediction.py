@@ -28,6 +28,13 @@ PEAK, W = 1e-2, 20
 model = proxy.ModelConfig(width=32, depth=2, heads=2, context=32) if SMALL else \
     proxy.ModelConfig(width=128, depth=4, heads=4, context=64)
 
+# %% [markdown]
+# ## Train the three proxies
+#
+# `train_many` stacks runs that share a model shape and trains them in one compiled program; each
+# run is written to `out/<run_id>/` in lawfit's canonical table (with its full learning-rate array),
+# so `lawfit.io.read` gets back runs ready for fitting.
+
 # %%
 out = tempfile.mkdtemp(prefix="lawfit-proxy-")
 base = proxy.RunConfig("x", steps=T, schedule=None, model=model, batch_size=8,
@@ -40,6 +47,12 @@ proxy.train_many([
 ], out)
 runs = lawfit.io.read(out)
 print(runs)
+
+# %% [markdown]
+# ## Fit on two schedules, predict the third
+#
+# The Multi-Power Law is fitted on the constant and cosine runs only; the WSD run is held out and
+# predicted from its schedule alone. PredE is the mean relative error on the held-out curve.
 
 # %%
 result = lawfit.fit(MultiPowerLaw(convention="repo"), runs.select(["const", "cosine"]),
