@@ -230,17 +230,23 @@ def optimize(result: Any, settings: dict[str, Any], families: tuple[str, ...]):
 
 # -- mixture tables (CPT & mixtures page) ---------------------------------------------------
 @st.cache_data(max_entries=32, show_spinner=False)
-def _fit_table(name: str, options_json: str, table_dict: dict[str, Any], num_starts: int):
+def _fit_table(name: str, options_json: str, table_dict: dict[str, Any], num_starts: int,
+               n_boot: int = 0):
     import lawfit
     from lawfit.mixtures import MixtureTable
 
     cols = {k: v for k, v in table_dict.items() if v is not None}
     table = MixtureTable(**cols)
-    return lawfit.fit(law(name, options_json), table, num_starts=num_starts).to_dict()
+    result = lawfit.fit(law(name, options_json), table, num_starts=num_starts)
+    if n_boot > 0:
+        result = lawfit.bootstrap(result, table, n=n_boot, kind="points")
+    return result.to_dict()
 
 
-def fit_table(name: str, options: dict[str, Any], table: Any, num_starts: int = 16):
-    """``lawfit.fit`` of a table law (D-CPT, CMR) on a ``MixtureTable``, cached by content."""
+def fit_table(name: str, options: dict[str, Any], table: Any, num_starts: int = 16,
+              n_boot: int = 0):
+    """``lawfit.fit`` (+ ``lawfit.bootstrap`` over points when ``n_boot``) of a table law (D-CPT,
+    CMR) on a ``MixtureTable``, cached by content."""
     import lawfit
 
     cols = {k: getattr(table, k) for k in ("N", "D", "r", "general", "domain", "K", "k1", "k2",
@@ -248,4 +254,4 @@ def fit_table(name: str, options: dict[str, Any], table: Any, num_starts: int = 
             if getattr(table, k, None) is not None}
     return lawfit.load_fit(_fit_table(name, json.dumps(options, sort_keys=True),
                                       {k: np.asarray(v) for k, v in cols.items()},
-                                      int(num_starts)))
+                                      int(num_starts), int(n_boot)))
