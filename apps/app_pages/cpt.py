@@ -171,6 +171,7 @@ def cpt_section() -> None:
                "curves come from the CPT law with the paper's published Setting A constants.")
     source = st.radio("Curves from", [DEMO, "runs of this session"], horizontal=True,
                       key="cpt_source")
+    sk = "demo" if source == DEMO else "session"  # widgets of each source keep their own state
     if source == DEMO:
         runs = _cpt.demo_cpt_runs()
     else:
@@ -182,14 +183,14 @@ def cpt_section() -> None:
     c1, c2, c3 = st.columns(3)
     metrics = list(runs.metrics)
     m_pt = c1.selectbox("D_pt (general) loss metric", metrics,
-                        index=metrics.index("val_pt") if "val_pt" in metrics else 0, key="cpt_m_pt")
+                        index=metrics.index("val_pt") if "val_pt" in metrics else 0, key=f"cpt_m_pt_{sk}")
     m_cpt = c2.selectbox("D_cpt (domain) loss metric", metrics,
                          index=metrics.index("val_cpt") if "val_cpt" in metrics else 0,
-                         key="cpt_m_cpt")
+                         key=f"cpt_m_cpt_{sk}")
     start = int(c3.number_input("CPT start step (for runs without meta['cpt_start_step'])", 0,
                                 value=0, key="cpt_start",
                                 help="0: every run must carry it in its metadata"))
-    picked = st.multiselect("Runs", list(runs.ids), default=list(runs.ids), key="cpt_runs")
+    picked = st.multiselect("Runs", list(runs.ids), default=list(runs.ids), key=f"cpt_runs_{sk}")
     c1, c2 = st.columns(2)
     starts = int(c1.number_input("Starts", 1, 256, 8, key="cpt_starts"))
     n_boot = int(c2.number_input("Bootstrap replicates (bands, plan agreement)", 0, 200, 0,
