@@ -270,11 +270,12 @@ def read_paths(paths: tuple[str, ...]) -> RunSet:
     return lawfit.io.read(list(paths) if len(paths) > 1 else paths[0])
 
 
-def export_csv(runs: RunSet) -> bytes:
-    """The runs as the canonical CSV table written by :func:`lawfit.io.write`."""
+def export_csv(runs: RunSet, folder: Path | None = None) -> bytes:
+    """The runs as the canonical CSV table written by :func:`lawfit.io.write` (through a file in
+    this session's folder, or ``folder`` when called outside the script thread)."""
     import lawfit.io
 
-    target = session_dir() / f"export-{digest(runs)}.csv"
+    target = Path(folder or session_dir()) / f"export-{digest(runs)}.csv"
     try:
         lawfit.io.write(runs, target)
         return target.read_bytes()

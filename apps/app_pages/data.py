@@ -71,25 +71,34 @@ table = pd.DataFrame(
 st.dataframe(table, hide_index=True, key="runs_table")
 
 # -- curves ---------------------------------------------------------------------------------
-st.subheader("Curves")
-c1, c2 = st.columns([3, 2])
-picked = c1.multiselect("Runs", runs.ids, default=list(runs.ids[:9]), key="data_runs")
-metrics = c2.multiselect("Metrics", runs.metrics, default=list(runs.metrics[:1]),
-                         key="data_metrics")
-o1, o2, o3 = st.columns(3)
-log_x = o1.checkbox("log x", key="log_x")
-log_y = o2.checkbox("log y", key="log_y")
-show_lr = o3.checkbox("LR on secondary axis", value=True, key="show_lr")
-if picked and metrics:
-    with _state.guard("could not draw the curves"):
-        fig = lplot.loss_curves(runs.select(picked), metric=metrics, show_lr=show_lr,
-                                log_x=log_x, log_y=log_y)
-        st.plotly_chart(fig, key="data_curves")
-else:
-    st.info("Pick at least one run and one metric.")
+@st.fragment
+def curves(runs) -> None:
+    """Run/metric pickers, axis toggles, the figure and the export: a fragment, so changing any
+    of them reruns only this part of the page (figures are thinned to
+    ``lawfit.plot.DISPLAY_MAX_POINTS`` points per trace for display)."""
+    st.subheader("Curves")
+    c1, c2 = st.columns([3, 2])
+    picked = c1.multiselect("Runs", runs.ids, default=list(runs.ids[:9]), key="data_runs")
+    metrics = c2.multiselect("Metrics", runs.metrics, default=list(runs.metrics[:1]),
+                             key="data_metrics")
+    o1, o2, o3 = st.columns(3)
+    log_x = o1.checkbox("log x", key="log_x")
+    log_y = o2.checkbox("log y", key="log_y")
+    show_lr = o3.checkbox("LR on secondary axis", value=True, key="show_lr")
+    if picked and metrics:
+        with _state.guard("could not draw the curves"):
+            fig = lplot.loss_curves(runs.select(picked), metric=metrics, show_lr=show_lr,
+                                    log_x=log_x, log_y=log_y)
+            st.plotly_chart(fig, key="data_curves")
+    else:
+        st.info("Pick at least one run and one metric.")
 
-if _state.have("io", "write") and picked:
-    with _state.guard("could not export the runs"):
+    if _state.have("io", "write") and picked:
+        selected, folder = runs.select(picked), _state.session_dir()
+        # a callable: the (large) CSV is written only when the button is clicked, never on reruns
         st.download_button("Download selected runs (CSV)",
-                           _state.export_csv(runs.select(picked)),
+                           lambda: _state.export_csv(selected, folder),
                            file_name="runs.csv", mime="text/csv", key="download_runs")
+
+
+curves(runs)

@@ -112,7 +112,12 @@ shown_ids = [i for i in list(result.run_ids) + st.session_state.get("fit_heldout
              if i in runs]
 shown = runs.select(list(dict.fromkeys(shown_ids)))
 
-with tab_plot:
+
+
+@st.fragment
+def observed_vs_fitted(result, shown) -> None:
+    """The plot and its axis toggles: a fragment, so a toggle reruns only this part (the
+    predictions come from the content-keyed cache; building the figure takes ~10 ms)."""
     o1, o2 = st.columns(2)
     lx = o1.checkbox("log x", key="fit_log_x")
     ly = o2.checkbox("log y", key="fit_log_y")
@@ -123,6 +128,10 @@ with tab_plot:
                         key="fit_plot")
         if not result.draws:
             st.caption("No bands: set bootstrap replicates > 0 to draw 90% prediction bands.")
+
+
+with tab_plot:
+    observed_vs_fitted(result, shown)
 
 with tab_params:
     st.dataframe(pd.DataFrame(_fitcache.parameter_rows(result)), hide_index=True,

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lawfit.plot._curves import _axis_mask, color, display_indices
+from lawfit.plot._curves import DISPLAY_MAX_POINTS, _axis_mask, color, display_indices
 
 __all__ = ["Band", "as_band", "fit_overlay", "residuals", "schedule_comparison"]
 
@@ -105,7 +105,7 @@ def fit_overlay(
     fitted: Iterable[str] = (),
     log_x: bool = False,
     log_y: bool = False,
-    max_points: int | None = 2000,
+    max_points: int | None = DISPLAY_MAX_POINTS,
     title: str | None = None,
 ):
     """Observed points of each run (markers) with its predicted curve and band (lines).
@@ -146,11 +146,13 @@ def residuals(
     metric: str = "loss",
     relative: bool = False,
     log_x: bool = False,
+    max_points: int | None = DISPLAY_MAX_POINTS,
     title: str | None = None,
 ):
     """Observed minus predicted at each observed step (``relative``: divided by the observed
     value). The prediction must contain every observed step it is compared at; observed steps
-    the prediction lacks are left out (never interpolated)."""
+    the prediction lacks are left out (never interpolated). At most ``max_points`` residuals per
+    run are drawn (display only)."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -165,7 +167,8 @@ def residuals(
         if relative:
             r = r / obs.values[io]
         keep = _axis_mask(common, r, log_x, False)
-        fig.add_trace(go.Scatter(x=common[keep], y=r[keep], mode="markers", name=run.run_id,
+        idx = np.flatnonzero(keep)[display_indices(int(keep.sum()), max_points)]
+        fig.add_trace(go.Scatter(x=common[idx], y=r[idx], mode="markers", name=run.run_id,
                                  marker={"color": color(i), "size": 4}))
     fig.add_hline(y=0.0, line={"color": "gray", "width": 1})
     fig.update_xaxes(title_text="step", type="log" if log_x else "linear")
@@ -182,7 +185,7 @@ def schedule_comparison(
     metric: str = "loss",
     log_x: bool = False,
     log_y: bool = False,
-    max_points: int | None = 2000,
+    max_points: int | None = DISPLAY_MAX_POINTS,
     title: str | None = None,
 ):
     """Predicted curves (with bands) of several schedules ``{name: prediction}``, overlaid on

@@ -39,7 +39,7 @@ def app_url():
     cmd = [sys.executable, "-m", "streamlit", "run", "apps/app.py",
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--server.maxUploadSize", "50",
+           "--server.fileWatcherType", "none", "--runner.postScriptGC", "false", "--server.maxUploadSize", "50",
            "--client.showErrorDetails", "none"]
     log = open(ARTIFACTS.parent / "e2e-server.log", "wb") if _mkdirs() else None  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
