@@ -153,6 +153,7 @@ def dcpt_max_domain_ratio(
     domain_fit: Any = None,
     grid: int = 4001,
     coverage: float = 0.9,
+    r_max: float = 1.0,
 ) -> MixturePlan:
     """Usage 1: ``max r_d`` s.t. ``(L_g(N, D, 1 - r_d) - L_g0) / L_g0 <= threshold``.
 
@@ -160,14 +161,22 @@ def dcpt_max_domain_ratio(
     between this and the base model's loss is not confirmed, LAWS.md 7.3). The root is bracketed
     on a grid of r_d and refined with ``brentq``; ``ratio`` is 1.0 when every share is within the
     threshold and NaN when none is.
+
+    ``r_max`` limits the search to ``r_d in [0, r_max]`` (then ``ratio`` is ``r_max`` when every
+    share up to it is within the threshold). Use the largest domain share among the general-loss
+    rows of the fit: for ``0 < eta < 1`` the fitted L3 has ``dL/dr > 0`` as the general share goes
+    to 0 (the data term ``r^eta`` vanishes there), so beyond the data the "largest feasible r_d"
+    can jump to an extrapolated region near r_d = 1.
     """
     _check_law(general_fit, "general", "dcpt_max_domain_ratio(general_fit)")
     if domain_fit is not None:
         _check_law(domain_fit, "domain", "dcpt_max_domain_ratio(domain_fit)")
     if not threshold >= 0:
         raise ValueError(f"threshold must be >= 0 (a relative degradation), got {threshold!r}")
+    if not 0 < r_max <= 1:
+        raise ValueError(f"r_max (the largest domain share searched) must be in (0, 1], got {r_max!r}")
     law = general_fit.law
-    rd = np.linspace(0.0, 1.0, grid)
+    rd = np.linspace(0.0, r_max, grid)
     stack = param_stack(general_fit)
     Lg = _predict_stack(law, stack, law.inputs(N, D, rd))  # [K, grid]
     Lg0 = Lg[:, :1] if reference_loss is None else np.full((Lg.shape[0], 1), float(reference_loss))
@@ -179,7 +188,7 @@ def dcpt_max_domain_ratio(
             return math.nan
         j = int(np.flatnonzero(ok)[-1])
         if j == grid - 1:
-            return 1.0
+            return float(r_max)
         if not exact:  # linear interpolation inside the bracket (draws)
             return float(rd[j] + (rd[j + 1] - rd[j]) * f[k, j] / (f[k, j] - f[k, j + 1]))
         p = {n: float(v[k]) for n, v in stack.items()}
@@ -204,7 +213,7 @@ def dcpt_max_domain_ratio(
         interval=_interval(draws, coverage),
         predicted=predicted,
         violations=_violations(general_fit, domain_fit, N=N, D=D),
-        details={"N": N, "D": D, "threshold": threshold, "reference_loss": reference_loss},
+        details={"N": N, "D": D, "threshold": threshold, "reference_loss": reference_loss, "r_max": r_max},
     )
 
 
