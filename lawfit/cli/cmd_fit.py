@@ -6,13 +6,14 @@ converge, 2 bad input.
 """
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
 from lawfit.cli import EXIT_NOT_CONVERGED
-from lawfit.cli._common import emit, fail
+from lawfit.cli._common import clean, emit, fail, optimize, progress
+from lawfit.cli._data import load_fit as _load
+from lawfit.cli._data import read_data, read_runs
 
 LAW_OPTIONS = {
     "mpl": ("convention", "variant", "mode"),
@@ -22,28 +23,6 @@ LAW_OPTIONS = {
     "dcpt": ("target",),
     "cmr": ("kind",),
 }
-
-
-def _read_runs(path: str):
-    """A RunSet from a log file/folder (``-``: a canonical table on stdin) or the bundled data
-    (``mpl:400M``)."""
-    from lawfit import io
-
-    if path.startswith("mpl:"):
-        from lawfit.datasets import mpl_runs
-
-        return mpl_runs(path.split(":", 1)[1])
-    if path == "-":
-        import tempfile
-
-        data = sys.stdin.read()
-        suffix = ".jsonl" if data.lstrip().startswith("{") else ".csv"
-        with tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False) as fh:
-            fh.write(data)
-        path = fh.name
-    if not Path(path).exists():
-        fail(f"no such file or folder: {path}", "give a log file, a folder, '-' or mpl:400M")
-    return io.read(path)
 
 
 def _law(name: str, options: list[str]):
@@ -64,38 +43,70 @@ def _law(name: str, options: list[str]):
         fail(f"cannot build law {name!r} with {kwargs}: {e}", f"laws: {list(LAW_OPTIONS)}")
 
 
-def _load(path: str):
-    from lawfit import load_fit
+def _diagnostics(result, data) -> list[str]:
+    """The law's own checks of the fitted parameters (e.g. the D-CPT trend requirements), run in
+    float64 like every lawfit entry point."""
+    import jax
 
+    with jax.enable_x64(True):
+        return _law_diagnostics(result, data)
+
+
+def _law_diagnostics(result, data) -> list[str]:
+    check = getattr(result.law, "diagnostics", None)
+    if check is None:
+        return []
     try:
-        return load_fit(path)
-    except (OSError, ValueError, KeyError) as e:
-        fail(f"cannot load fit {path}: {e}", "pass a JSON file written by 'lawfit fit --out'")
+        return list(check(result.params, data))
+    except (TypeError, ValueError):
+        return list(check(result.params))
 
 
 def register(app: typer.Typer) -> None:
     @app.command("fit")
     def fit_cmd(
-        runs: str = typer.Argument(..., help="Log file/folder, '-' for stdin, or mpl:25M|100M|400M."),
-        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, ..."),
+        runs: str = typer.Argument(..., help="Log file/folder, mixture table (.csv/.parquet with "
+                                   "N,D,r,general,domain), '-' for stdin, or mpl:25M|100M|400M."),
+        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, cpt, dcpt, cmr."),
         convention: str = typer.Option(None, "--convention", help="MPL convention: paper, repo, tissue."),
-        option: list[str] = typer.Option([], "--option", help="Extra law option KEY=VALUE (repeatable)."),  # noqa: B006, B008
+        option: list[str] = typer.Option([], "--option", help="Extra law option KEY=VALUE (repeatable), "  # noqa: B006, B008
+                                         "e.g. target=general for dcpt."),
         train: list[str] = typer.Option([], "--train", help="Run ids to fit (default: all)."),  # noqa: B006, B008
         metric: str = typer.Option("loss", "--metric"),
+        bootstrap: int = typer.Option(0, "--bootstrap", min=0, help="Add N bootstrap draws (uncertainty "
+                                      "for predictions and planners)."),
+        bootstrap_kind: str = typer.Option("runs", "--bootstrap-kind", help="Resample whole 'runs' or 'points'."),
+        seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap resampling."),
         out: Path = typer.Option(None, "--out", help="Write the fit as JSON here."),  # noqa: B008
         fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
-        """Fit a law to runs and print the parameters (and write the fit with --out)."""
+        """Fit a law to runs (or a mixture table) and print the parameters; --out writes the fit."""
+        import warnings
+
         import lawfit
 
-        rs = _read_runs(runs)
+        if bootstrap_kind not in ("runs", "points"):
+            fail(f"--bootstrap-kind {bootstrap_kind!r} is not runs or points")
+        data = read_data(runs)
+        is_table = not hasattr(data, "ids")
+        if is_table and train:
+            fail("--train selects runs; a mixture table has rows", "drop --train (fit every row)")
         opts = list(option) + ([f"convention={convention}"] if convention else [])
         the_law = _law(law, opts)
         try:
-            sel = rs.select(train) if train else rs
-            result = lawfit.fit(the_law, sel, metric=metric)
+            sel = data.select(train) if train else data
+            with progress(f"fit {law}: compiling + solving the multi-start L-BFGS") as bar, \
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = lawfit.fit(the_law, sel, metric=metric)
+                if bootstrap:
+                    bar.stage(f"bootstrap: {bootstrap} refits ({bootstrap_kind})")
+                    result = lawfit.bootstrap(result, sel, n=bootstrap, kind=bootstrap_kind, key=seed)
         except (KeyError, ValueError) as e:
-            fail(str(e).strip("'\""), "check run ids with 'lawfit import' and the metric name")
+            fail(str(e).strip("'\""), "check run ids with 'lawfit import', the metric name and the law")
+        notes = list(dict.fromkeys([str(w.message) for w in caught] + _diagnostics(result, sel)))
+        for n in notes:
+            typer.echo(f"warning: {n}", err=True)
         if out is not None:
             result.to_json(out)
         payload = {
@@ -104,13 +115,17 @@ def register(app: typer.Typer) -> None:
             "stderr": getattr(result, "stderr", None),
             "objective": getattr(result, "objective", None),
             "converged": int(getattr(result, "n_converged", 0)),
-            "runs": list(sel.ids),
+            "bootstrap_draws": bootstrap,
+            "warnings": notes,
         }
+        payload.update({"rows": len(sel)} if is_table else {"runs": list(sel.ids)})
         if fmt == "table":
             typer.echo(result.report())
         else:
-            emit(payload, fmt)
+            emit(clean(payload), fmt)
         if not payload["converged"]:
+            typer.echo("error: no start of the fit converged", err=True)
+            typer.echo("hint: check the data, or fix/bound parameters in Python (lawfit.fit)", err=True)
             raise typer.Exit(EXIT_NOT_CONVERGED)
 
     @app.command("evaluate")
@@ -118,18 +133,18 @@ def register(app: typer.Typer) -> None:
         fit: str = typer.Argument(..., help="Fit JSON written by 'lawfit fit --out'."),
         runs: str = typer.Argument(..., help="Runs to evaluate on (file, folder, '-', mpl:SIZE)."),
         only: list[str] = typer.Option([], "--run", help="Run ids to evaluate (default all)."),  # noqa: B006, B008
-        fmt: str = typer.Option("json", "--format"),
+        fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
         """Per-run and mean R^2, MAE, RMSE, PredE, WorstE of a fit on runs."""
         import lawfit
 
         result = _load(fit)
-        rs = _read_runs(runs)
+        rs = read_runs(runs)
         try:
             ev = lawfit.evaluate(result, rs.select(only) if only else rs)
         except (KeyError, ValueError) as e:
-            fail(str(e).strip("'\""))
-        emit(ev if fmt == "json" else [*ev["runs"], {"run_id": "mean", **ev["mean"]}], fmt)
+            fail(str(e).strip("'\""), "check the run ids (--run) and that the runs have the fit's metric")
+        emit(clean(ev) if fmt == "json" else [*ev["runs"], {"run_id": "mean", **ev["mean"]}], fmt)
 
     @app.command("predict")
     def predict_cmd(
@@ -137,7 +152,7 @@ def register(app: typer.Typer) -> None:
         schedule: str = typer.Option(..., "--schedule", help="Schedule spec (JSON or file) or a family name."),
         total_steps: int = typer.Option(None, "--total-steps", help="Run length (if the spec has none)."),
         steps: str = typer.Option(None, "--steps", help="Comma-separated steps (default: every 1% of the run)."),
-        fmt: str = typer.Option("json", "--format"),
+        fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
         """Predict the loss of a schedule nobody has trained."""
         import numpy as np
@@ -153,20 +168,20 @@ def register(app: typer.Typer) -> None:
         except (TypeError, ValueError) as e:
             fail(f"bad schedule: {e}", "see 'lawfit schedules show NAME'")
         if steps:
-            at = np.array([int(s) for s in steps.split(",")], dtype=np.int64)
+            try:
+                at = np.array([int(s) for s in steps.split(",")], dtype=np.int64)
+            except ValueError:
+                fail(f"--steps {steps!r} is not a comma-separated list of integers", "e.g. --steps 1000,23999")
         else:
             at = np.unique(np.linspace(0, int(total) - 1, 101).astype(np.int64))
             w = int(np.argmax(lr >= lr.max())) if lr.max() > 0 else 0
             at = at[at >= w] if result.law.options().get("convention", "paper") != "repo" else at
         try:
             pred = result.predict(lr, steps=at)
-        except ValueError as e:
-            fail(str(e))
+        except (IndexError, ValueError) as e:
+            fail(str(e), f"steps must lie in 0..{int(total) - 1}")
         rows = [{"step": int(s), "lr": float(lr[s]), "loss": float(v)} for s, v in zip(at, pred, strict=True)]
-        emit(rows if fmt == "table" else {"schedule": spec, "predictions": rows}, fmt)
-
-    optimize = typer.Typer(help="Choose schedules (and mixtures / CPT plans) from fitted laws.")
-    app.add_typer(optimize, name="optimize")
+        emit(rows if fmt == "table" else clean({"schedule": spec, "predictions": rows}), fmt)
 
     @optimize.command("schedule")
     def optimize_schedule_cmd(
@@ -176,7 +191,7 @@ def register(app: typer.Typer) -> None:
         peak_lr: float = typer.Option(..., "--peak-lr"),
         smooth: bool = typer.Option(False, "--smooth", help="Restrict to smooth decays."),
         out: Path = typer.Option(None, "--out", help="Write the per-step schedule as CSV here."),  # noqa: B008
-        fmt: str = typer.Option("json", "--format"),
+        fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
         """Free-form schedule optimization under the Multi-Power Law, with its closed form."""
         import numpy as np
@@ -185,11 +200,12 @@ def register(app: typer.Typer) -> None:
 
         result = _load(fit)
         try:
-            opt = optimize_schedule(
-                result, total_steps, warmup_steps=warmup_steps, peak_lr=peak_lr, smooth=smooth
-            )
-        except ValueError as e:
-            fail(str(e))
+            with progress(f"optimize a {total_steps}-step schedule: compiling + L-BFGS-B"):
+                opt = optimize_schedule(
+                    result, total_steps, warmup_steps=warmup_steps, peak_lr=peak_lr, smooth=smooth
+                )
+        except (TypeError, ValueError) as e:
+            fail(str(e), "the fit must be a Multi-Power Law fit ('lawfit fit --law mpl')")
         if out is not None:
             np.savetxt(out, np.c_[np.arange(len(opt.lr)), opt.lr], delimiter=",",
                        header="step,lr", comments="", fmt=["%d", "%.17g"])
@@ -198,6 +214,10 @@ def register(app: typer.Typer) -> None:
             "closed_form": opt.closed_form.to_dict() if opt.closed_form is not None else None,
             "warnings": list(getattr(opt, "warnings", ())),
         }
-        emit(payload, fmt)
-
-
+        if fmt == "table":
+            rows = [{"key": "predicted_final_loss", "value": payload["predicted_final_loss"]}]
+            rows += [{"key": f"closed_form.{k}", "value": v} for k, v in (payload["closed_form"] or {}).items()]
+            rows += [{"key": "warning", "value": w} for w in payload["warnings"]]
+            emit(clean(rows), "table")
+        else:
+            emit(clean(payload), fmt)

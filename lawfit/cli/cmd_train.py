@@ -4,7 +4,8 @@ CONFIG is a JSON or TOML file holding one run (the keys of ``lawfit.proxy.RunCon
 ``{"runs": [run, ...]}`` (optionally ``"defaults": {...}`` merged into every run). The schedule is
 a lawfit schedule spec (``{"family": "cosine", ...}``) or a per-step ``{"lr_array": [...]}``.
 Without a file, flags describe one run; ``--schedule`` takes a spec as JSON.
-A progress bar is drawn on stderr only when stderr is a terminal; the JSON summary goes to stdout.
+A progress bar is drawn on stderr only when stderr is a terminal (or
+LAWFIT_PROGRESS=always); the JSON summary goes to stdout.
 
 Examples:
     lawfit train --steps 200 --schedule '{"family": "cosine", "peak_value": 0.01, "total_steps": 200}'
@@ -20,7 +21,7 @@ from typing import Any
 
 import typer
 
-from lawfit.cli._common import emit, fail, is_terminal
+from lawfit.cli._common import emit, fail, progress
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -60,52 +61,38 @@ def register(app: typer.Typer) -> None:
         """Train small proxy language models and log their loss curves."""
         from lawfit import proxy
 
-        bar = _Progress() if is_terminal() else None
-        try:
-            if resume is not None:
-                results = proxy.resume(resume, progress=bar)
-            else:
-                if config is not None:
-                    spec = _load(config)
-                    if "runs" in spec:
-                        defaults = spec.get("defaults", {})
-                        cfgs = [proxy.RunConfig.from_dict({**defaults, **r}) for r in spec["runs"]]
-                    else:
-                        cfgs = [proxy.RunConfig.from_dict(spec)]
+        with progress("train: optimizer steps", bar=True) as bar:
+            try:
+                if resume is not None:
+                    results = proxy.resume(resume, progress=bar)
                 else:
-                    if schedule is None:
-                        fail("give a config file or --schedule",
-                             'e.g. --schedule \'{"family": "constant", "peak_value": 0.003}\'')
-                    try:
-                        sched = json.loads(schedule)
-                    except json.JSONDecodeError as e:
-                        fail(f"--schedule is not valid JSON: {e}")
-                    names = tuple(d.strip() for d in domains.split(",") if d.strip())
-                    mix = None if mixture is None else tuple(float(x) for x in mixture.split(","))
-                    cfgs = [proxy.RunConfig(
-                        run_id, steps=steps, schedule=sched, batch_size=batch_size, domains=names,
-                        mixture=mix, seed=seed, eval_every=eval_every,
-                        checkpoint_every=checkpoint_every,
-                        model=proxy.ModelConfig(width=width, depth=depth, heads=heads, context=context),
-                        optimizer=proxy.OptimizerConfig(name=optimizer))]
-                results = proxy.sweep(cfgs, out, backend=backend, max_batch=max_batch, progress=bar)
-        except (ValueError, TypeError) as e:
-            fail(str(e))
-        finally:
-            if bar is not None:
-                bar.close()
+                    if config is not None:
+                        spec = _load(config)
+                        if "runs" in spec:
+                            defaults = spec.get("defaults", {})
+                            cfgs = [proxy.RunConfig.from_dict({**defaults, **r}) for r in spec["runs"]]
+                        else:
+                            cfgs = [proxy.RunConfig.from_dict(spec)]
+                    else:
+                        if schedule is None:
+                            fail("give a config file or --schedule",
+                                 'e.g. --schedule \'{"family": "constant", "peak_value": 0.003}\'')
+                        try:
+                            sched = json.loads(schedule)
+                        except json.JSONDecodeError as e:
+                            fail(f"--schedule is not valid JSON: {e}")
+                        names = tuple(d.strip() for d in domains.split(",") if d.strip())
+                        mix = None if mixture is None else tuple(float(x) for x in mixture.split(","))
+                        cfgs = [proxy.RunConfig(
+                            run_id, steps=steps, schedule=sched, batch_size=batch_size, domains=names,
+                            mixture=mix, seed=seed, eval_every=eval_every,
+                            checkpoint_every=checkpoint_every,
+                            model=proxy.ModelConfig(width=width, depth=depth, heads=heads, context=context),
+                            optimizer=proxy.OptimizerConfig(name=optimizer))]
+                    results = proxy.sweep(cfgs, out, backend=backend, max_batch=max_batch, progress=bar)
+            except (ValueError, TypeError) as e:
+                fail(str(e))
         emit(results if len(results) > 1 else results[0], fmt)
         if any(r.get("status") == "diverged" for r in results):
             raise typer.Exit(1)
 
-
-class _Progress:
-    """A one-line text progress bar on stderr (only used when stderr is a terminal)."""
-
-    def __call__(self, step: int, total: int) -> None:
-        width = 30
-        done = int(width * step / max(total, 1))
-        typer.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total}", err=True, nl=False)
-
-    def close(self) -> None:
-        typer.echo("", err=True)
