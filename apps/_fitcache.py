@@ -134,6 +134,21 @@ def remember(name: str, result: Any) -> None:
     st.session_state["fit_result"] = name
 
 
+def read_fit_json(data: bytes):
+    """A fit saved by the Fit page (``FitResult.to_json``), read with ``lawfit.load_fit`` (JSON
+    only, never a pickle); a readable ValueError when it is not one."""
+    import lawfit
+
+    try:
+        d = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"not valid JSON ({e})") from None
+    if not isinstance(d, dict) or "law" not in d or "params" not in d:
+        raise ValueError("not a lawfit fit: expected a JSON object with 'law' and 'params' "
+                         "(a file saved with 'Download fit (JSON)')")
+    return lawfit.load_fit(d)
+
+
 def session_fits() -> dict[str, Any]:
     _state.init_session()
     return st.session_state["fits"]

@@ -78,13 +78,8 @@ with st.expander("Load a saved fit (JSON)"):
                                 max_upload_size=_state.MAX_UPLOAD_MB)
     if fit_file is not None and st.button("Load fit", key="load_fit"):
         with _state.guard(f"could not load the fit {fit_file.name!r}"):
-            import lawfit
-
-            try:
-                d = json.loads(fit_file.getvalue())
-            except json.JSONDecodeError as e:
-                raise ValueError(f"not valid JSON ({e})") from None
-            _fitcache.remember(f"uploaded: {fit_file.name}", lawfit.load_fit(d))
+            _fitcache.remember(f"uploaded: {fit_file.name}",
+                               _fitcache.read_fit_json(fit_file.getvalue()))
             st.success(f"loaded {fit_file.name}")
 
 # -- results --------------------------------------------------------------------------------

@@ -89,3 +89,21 @@ def test_bad_options_json_is_a_readable_error():
     assert not at.exception
     (msg,) = errors(at)
     assert "JSON object" in msg
+
+
+def test_fit_json_reader_round_trip_and_readable_errors(fitted):
+    import sys
+
+    from app_helpers import APPS
+
+    if str(APPS) not in sys.path:
+        sys.path.insert(0, str(APPS))
+    import _fitcache
+
+    (d,) = fitted.session_state["fits"].values()
+    res = _fitcache.read_fit_json(json.dumps(d).encode())
+    assert res.params == lawfit.load_fit(d).params and res.law == lawfit.load_fit(d).law
+    with pytest.raises(ValueError, match="not valid JSON"):
+        _fitcache.read_fit_json(b"\x80\x04K\x01.")  # a pickle is never loaded
+    with pytest.raises(ValueError, match="not a lawfit fit"):
+        _fitcache.read_fit_json(b'{"step": [1, 2]}')
