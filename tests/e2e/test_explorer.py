@@ -116,3 +116,49 @@ def test_tiny_proxy_run(page):
     goto(page, "Data")
     page.get_by_text("proxy job1").first.wait_for()
     assert_no_errors(page)
+
+
+def test_folder_upload_and_runs_download(page, tiny_dir, tmp_path):
+    folder = page.locator("[data-testid='stFileUploader'] input[type='file']").nth(1)
+    folder.set_input_files(str(tiny_dir))  # the "…or a folder" uploader (webkitdirectory)
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+    page.get_by_role("button", name="Import uploads").click()
+    wait_for_app(page)
+    page.get_by_text("imported 2 runs").wait_for()
+    assert_no_errors(page)
+    shot(page, "data-folder-upload")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download selected runs (CSV)").click()
+    path = tmp_path / "runs.csv"
+    dl.value.save_as(path)
+    import lawfit.io
+
+    runs = lawfit.io.read(path)
+    assert len(runs) == 9  # the runs shown (the first 9 of the session)
+    assert_no_errors(page)
+
+
+def test_cpt_planner_in_the_browser(page):
+    goto(page, "CPT & mixtures")
+    page.get_by_role("tab", name="CPT planner").click()
+    page.get_by_role("button", name="Fit the CPT law (D_pt and D_cpt)").click()
+    wait_for_app(page)
+    page.get_by_text("CPT fits finished").wait_for()
+    page.get_by_text("Balance weight λ").wait_for()
+    panel = page.get_by_role("tabpanel", name="CPT planner")
+    charts = panel.get_by_test_id("stPlotlyChart")
+    charts.nth(2).wait_for()  # the two fits, then the Pareto front
+    assert charts.count() == 3
+    before = panel.get_by_test_id("stMetricValue").nth(1).inner_text()
+    slider = panel.get_by_role("slider")
+    slider.focus()
+    for _ in range(10):  # λ 0.5 -> 1.0: only the general loss counts
+        slider.press("ArrowRight")
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+    assert slider.get_attribute("aria-valuetext") == "1.0"
+    after = panel.get_by_test_id("stMetricValue").nth(1).inner_text()
+    assert before and after
+    assert_no_errors(page)
+    shot(page, "cpt-planner")
