@@ -172,3 +172,34 @@ def test_pareto_front_figure():
     assert chosen.error_x.array[0] == pytest.approx(0.1) and chosen.error_x.arrayminus[0] == pytest.approx(0.05)
     with pytest.raises(ValueError, match="L_pt has shape"):
         pareto_front([1.0], [1.0, 2.0], pareto=())
+
+
+def test_cpt_fit_on_session_runs_equals_demo_fit(at):
+    """PT + CPT runs loaded in the session (uploaded or trained) go through the same fits."""
+    other = new_app(_defaults_loaded=True, datasets={"cpt": packed(_cptdemo.cpt_runs())})
+    other.run()
+    page(other, "cpt")
+    other.radio(key="cpt_source").set_value("runs of this session").run()
+    assert_clean(other)
+    other.number_input(key="cpt_starts").set_value(4)
+    other.number_input(key="cpt_boot").set_value(8)
+    other.button(key="cpt_fit").click().run()
+    assert_clean(other)
+    for k in ("pt", "cpt"):
+        assert other.session_state["cpt_fits"][k]["params"] == at.session_state["cpt_fits"][k]["params"]
+    assert any(m.label == "CPT peak LR" for m in other.metric)
+
+
+def test_cmr_table_from_csv_round_trip():
+    import io
+
+    import _cpt
+    import pandas as pd
+
+    table = _cptdemo.cmr_table()
+    buf = io.StringIO()
+    pd.DataFrame({k: v for k, v in _cpt.table_dict(table).items()}).to_csv(buf, index=False)
+    back = _cpt.read_table_csv(buf.getvalue().encode(), "cmr.csv")
+    for k in ("N", "D", "r", "general", "domain", "base_general", "base_domain"):
+        np.testing.assert_array_equal(getattr(back, k), getattr(table, k))
+    assert _cpt.base_loss(back, "general") == _cptdemo.CMR_BASE["general"]
