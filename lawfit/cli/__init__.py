@@ -39,7 +39,13 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    """lawfit: schedule-aware loss laws for language-model training."""
+    """lawfit: schedule-aware loss laws for language-model training.
+
+    Output is JSON on stdout (--format table for people); RUNS may be '-' (stdin). Exit codes:
+    0 ok, 1 a fit did not converge (or a proxy run diverged), 2 bad input (one error line on
+    stderr plus a hint). Progress is drawn on stderr only on a terminal (LAWFIT_PROGRESS=always
+    or never overrides).
+    """
 
 
 def _register_commands() -> None:
@@ -51,6 +57,41 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(UsageError classes, ClickException classes) of the click typer runs on (typer >= 0.2x
+    vendors its own copy as ``typer._click``; older releases use ``click``)."""
+    usage, other = [], []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        usage += [mod.UsageError] if hasattr(mod, "UsageError") else []
+        other += [mod.ClickException] if hasattr(mod, "ClickException") else []
+    return tuple(usage), tuple(other)
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Usage errors (unknown or missing options) are reported like
+    every other lawfit error: one ``error:`` line plus a ``hint:`` line on stderr, exit code 2."""
+    import sys
+
+    usage_errors, click_errors = _click_errors()
+    try:
+        code = app(standalone_mode=False)
+    except usage_errors as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a bare group: print its help
+            e.show()
+            sys.exit(0)
+        ctx = getattr(e, "ctx", None)
+        where = ctx.command_path if ctx is not None else "lawfit"
+        typer.echo(f"error: {e.format_message()}", err=True)
+        typer.echo(f"hint: see '{where} --help'", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click_errors as e:  # e.g. a file option that cannot be opened
+        typer.echo(f"error: {e.format_message()}", err=True)
+        sys.exit(getattr(e, "exit_code", EXIT_BAD_INPUT))
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

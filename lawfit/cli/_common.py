@@ -41,7 +41,7 @@ def _cell(v: Any) -> str:
         return f"{v:.6g}"
     if isinstance(v, (dict, list)):
         return json.dumps(v, default=_json_default)
-    return "" if v is None else str(v)
+    return "-" if v is None else str(v)
 
 
 def _json_default(o: Any) -> Any:

@@ -17,9 +17,9 @@ from lawfit.cli._common import emit, fail
 def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_(
-        paths: list[Path] = typer.Argument(..., help="Log files or directories."),  # noqa: B008
+        paths: list[Path] = typer.Argument(..., help="Log files or directories ('-': a table on stdin)."),  # noqa: B008
         out: Path = typer.Option(..., "--out", "-o", help="Output table (.parquet or .csv)."),  # noqa: B008
-        fmt: str = typer.Option(None, "--format", help="Input format (detected when omitted)."),
+        input_format: str = typer.Option(None, "--input-format", help="Log format (detected when omitted)."),
         duplicates: str = typer.Option(
             "error", help="Repeated steps of resumed runs: error | last | first | mean."
         ),
@@ -32,11 +32,12 @@ def register(app: typer.Typer) -> None:
         ),
         no_lr: bool = typer.Option(False, "--no-lr", help="Import runs without any LR."),
         total_steps: int = typer.Option(None, help="Total optimizer steps of every run."),
-        output: str = typer.Option("json", "--output", help="Summary format: json | table."),
+        fmt: str = typer.Option("json", "--format", help="Summary format: json or table."),
     ) -> None:
         """Import training logs (CSV, Parquet, JSONL, W&B CSV, TensorBoard, trainer_state.json,
         mlruns, Megatron/nanotron/torchtitan/nanoGPT stdout) into one canonical run table."""
         from lawfit import io
+        from lawfit.cli._data import _stdin_to_file
 
         options: dict = {
             "duplicates": duplicates,
@@ -53,10 +54,11 @@ def register(app: typer.Typer) -> None:
             except (OSError, ValueError) as e:
                 fail(f"--schedule is not a JSON spec: {e}", "pass a JSON object or @spec.json")
         try:
-            runs = io.read([str(p) for p in paths], format=fmt, **options)
+            sources = [_stdin_to_file() if str(p) == "-" else str(p) for p in paths]
+            runs = io.read(sources, format=input_format, **options)
             written = io.write(runs, out)
         except (io.ImportError, ValueError) as e:
-            fail(str(e).splitlines()[0])
+            fail(str(e).splitlines()[0])  # the message names the file, line and column
         summary = {
             "out": str(written),
             "runs": len(runs),
@@ -72,4 +74,9 @@ def register(app: typer.Typer) -> None:
                 for r in runs
             ],
         }
-        emit(summary, output)
+        if fmt == "table":
+            rows = [{"run_id": r["run_id"], "total_steps": r["total_steps"], "lr_source": r["lr_source"],
+                     **{f"points:{m}": n for m, n in r["metrics"].items()}} for r in summary["per_run"]]
+            emit(rows, "table")
+        else:
+            emit(summary, fmt)

@@ -120,6 +120,7 @@ def plot(
     log_y: bool = typer.Option(False, "--log-y", help="logarithmic LR axis"),
     cdn: bool = typer.Option(False, "--cdn", help="load plotly.js from its CDN (smaller file, "
                              "needs internet to view) instead of embedding it"),
+    fmt: str = typer.Option("json", "--format", help="json or table"),
 ) -> None:
     """Draw one or more schedules into an HTML file (needs plotly: pip install 'lawfit[app]')."""
     try:
@@ -139,7 +140,8 @@ def plot(
     fig = draw(named, max(t for _, t in built), log_y=log_y)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.write_html(str(out), include_plotlyjs="cdn" if cdn else True)
-    emit({"out": str(out), "schedules": [s.spec for s, _ in built]})
+    payload = {"out": str(out), "schedules": [s.spec for s, _ in built]}
+    emit([{"out": str(out), "schedule": s.spec} for s, _ in built] if fmt == "table" else payload, fmt)
 
 
 def register(app: typer.Typer) -> None:
