@@ -199,6 +199,12 @@ def test_designer_draws_every_family(boot_fit):
     at.selectbox(key="sd_family").select("cosine").run()
     at.button(key="add_schedule").click().run()
     assert_clean(at)
+    # several schedules at once, each with its bootstrap band (the fit has draws)
+    at.selectbox(key="sd_family").select("constant").run()
+    at.button(key="add_schedule").click().run()
+    fig = chart_specs(at)["compare_plot"]
+    bands = {t["name"] for t in fig["data"] if t.get("fill") == "tonexty"}
+    assert bands == {f"{n} band" for n in at.session_state["compare_specs"]} and len(bands) == 2
     (dl,) = [b for b in at.get("download_button") if b.proto.id.endswith("download_specs")]
     assert dl.proto.url.endswith(".json") and "specs" in dl.proto.label
 

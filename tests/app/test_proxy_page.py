@@ -50,6 +50,16 @@ def test_tiny_run_trains_in_a_subprocess_and_joins_the_data():
     assert run["run_id"] == "t" and run["lr"].size == 20
     assert "loss" in run["metrics"]
     assert len(at.get("plotly_chart")) == 1
+    # ... and can be fitted at once on the Fit page
+    page(at, "fit")
+    at.multiselect(key="train_runs").set_value(["t"])
+    at.multiselect(key="heldout_runs").set_value([])
+    at.number_input(key="num_starts").set_value(2)
+    at.button(key="fit").click().run()
+    assert not at.exception
+    assert not errors(at), errors(at)
+    (fit,) = at.session_state["fits"].values()
+    assert fit["run_ids"] == ["t"]
 
 
 def test_cancel_stops_the_process():
