@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
 from e2e_helpers import CHROMIUM, CHROMIUM_FLAGS, _free_port, wait_for_app  # noqa: E402
 
-
 PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
 

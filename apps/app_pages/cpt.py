@@ -98,8 +98,11 @@ def dcpt_section() -> None:
     if not fd:
         st.info("Press **Fit D-CPT** to fit the general and domain losses.")
         return
-    from lawfit.optimize import (dcpt_compute_optimal, dcpt_limited_domain_ratio,
-                                 dcpt_max_domain_ratio)
+    from lawfit.optimize import (
+        dcpt_compute_optimal,
+        dcpt_limited_domain_ratio,
+        dcpt_max_domain_ratio,
+    )
 
     general, domain = lawfit.load_fit(fd["general"]), lawfit.load_fit(fd["domain"])
     with st.expander("Fit reports and parameters"):

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from app_helpers import APPS, TIMEOUT, assert_clean, new_app, page, tiny_app
+from app_helpers import APPS, TIMEOUT, assert_clean, page, tiny_app
 
 import lawfit
 
