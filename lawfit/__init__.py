@@ -26,6 +26,7 @@ _LAZY_ATTRS = {
     "bootstrap": "lawfit.fitting",
     "evaluate": "lawfit.fitting",
     "load_fit": "lawfit.fitting",
+    "enable_compilation_cache": "lawfit.fitting",
 }
 _LAZY_MODULES = ("schedules", "laws", "fitting", "optimize", "io", "proxy", "plot", "runs")
 

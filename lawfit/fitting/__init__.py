@@ -11,14 +11,17 @@
 from lawfit.fitting._batch import fit_many
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
-from lawfit.fitting._result import FitResult, StartOutcomes, load_fit
+from lawfit.fitting._result import ExtrapolationWarning, FitResult, StartOutcomes, load_fit
 from lawfit.fitting._uncertainty import bootstrap
+from lawfit.fitting._cache import enable_compilation_cache
 
 __all__ = [
+    "ExtrapolationWarning",
     "FitError",
     "FitResult",
     "StartOutcomes",
     "bootstrap",
+    "enable_compilation_cache",
     "fit_many",
     "curve_metrics",
     "evaluate",

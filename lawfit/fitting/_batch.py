@@ -32,7 +32,7 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
-from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, prepare_inputs, resolve_law
+from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, is_runs, prepare_inputs, resolve_law
 from lawfit.fitting._result import FitResult
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
 from lawfit.fitting._solve import Config, program
@@ -147,6 +147,7 @@ def fit_many(
     )
     return [
         finish(law, inputs_list[i], probs[i], cfg, z[i], f[i], gmax[i], iters[i], status[i],
-               metric=metric, loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr)
+               metric=metric, loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
+               from_runs=is_runs(datasets[i]))
         for i in range(n_data)
     ]

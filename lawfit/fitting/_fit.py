@@ -165,11 +165,21 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
               np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
     )
     return finish(law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric, loss=loss,
-                  delta=delta, exclude_warmup=exclude_warmup, stderr=stderr)
+                  delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
+                  from_runs=is_runs(runs))
+
+
+def is_runs(runs) -> bool:
+    """True for a Run, RunSet or list of runs (their points are indexed by training step)."""
+    from lawfit.runs import Run, RunSet
+
+    if isinstance(runs, (Run, RunSet)):
+        return True
+    return isinstance(runs, (list, tuple)) and bool(runs) and all(isinstance(r, Run) for r in runs)
 
 
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,
-           exclude_warmup, stderr) -> FitResult:
+           exclude_warmup, stderr, from_runs=True) -> FitResult:
     """Assemble a FitResult from solver outputs of one data set (numpy arrays)."""
     from lawfit import __version__
     from lawfit.fitting._uncertainty import gauss_newton
@@ -214,12 +224,18 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
                 at_bounds.append(n)
                 break
     cov = se = None
+    nonid: tuple[str, ...] = ()
     stats: dict[str, float] = {"objective": objective}
     if best is not None and stderr:  # stderr=False (e.g. fit_many of many curves) skips it
-        gn = gauss_newton(law, inputs, params, prob.free, loss=loss)
+        gn = gauss_newton(law, inputs, params, prob.free, loss=loss, delta=delta)
         stats.update(gn["stats"])
         cov = gn["covariance"]
-        se = dict(zip(prob.free, np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan)).tolist(), strict=True))
+        nonid = gn["nonidentifiable"]
+        with np.errstate(invalid="ignore"):
+            sd = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
+        se = dict(zip(prob.free, sd.tolist(), strict=True))
+    warnings = law_diagnostics(law, params, inputs) if best is not None else ()
+    horizon = fitted_horizon(inputs) if from_runs else None
     import jax as _jax
 
     return FitResult(
@@ -229,4 +245,36 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
         metric=metric, loss=loss, delta=float(delta), exclude_warmup=exclude_warmup,
         n_points=int(np.sum(np.asarray(inputs.weight) > 0)), run_ids=tuple(inputs.run_ids),
         stats=stats, versions={"lawfit": __version__, "jax": _jax.__version__},
+        nonidentifiable=nonid, warnings=warnings, fitted_horizon=horizon,
     )
+
+
+def law_diagnostics(law, params, inputs) -> tuple[str, ...]:
+    """The law's own checks of a fitted parameter set (``law.diagnostics(params, inputs)``,
+    e.g. the D-CPT trend requirements, LAWS.md 7.1), as a tuple of messages (empty if none)."""
+    fn = getattr(law, "diagnostics", None)
+    if fn is None:
+        return ()
+    try:
+        out = fn(dict(params), inputs)
+    except Exception as e:  # a failing check is itself reported, never swallowed silently
+        return (f"{type(law).__name__}.diagnostics failed: {type(e).__name__}: {e}",)
+    return tuple(str(m) for m in (out or ()))
+
+
+def fitted_horizon(inputs) -> dict | None:
+    """Per-run and overall ``(min, max)`` global step of the fitted (positive-weight) points.
+
+    Only recorded for fits of runs; ``None`` for tables (``LawInputs`` such as
+    ``Chinchilla.table``, mixture tables), whose ``steps`` are row numbers."""
+    steps = np.asarray(inputs.steps)
+    used = np.asarray(inputs.weight) > 0
+    if steps.size == 0 or not used.any():
+        return None
+    ri = np.asarray(inputs.run_index)
+    per_run = {}
+    for i, rid in enumerate(inputs.run_ids):
+        sel = used & (ri == i)
+        if sel.any():
+            per_run[str(rid)] = (int(steps[sel].min()), int(steps[sel].max()))
+    return {"steps": (int(steps[used].min()), int(steps[used].max())), "runs": per_run}

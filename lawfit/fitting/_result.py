@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +20,13 @@ import numpy as np
 
 from lawfit._x64 import x64
 
-__all__ = ["FitResult", "StartOutcomes", "load_fit"]
+__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "load_fit"]
+
+
+class ExtrapolationWarning(UserWarning):
+    """:meth:`FitResult.predict` was asked for steps beyond the fitted horizon (the largest
+    step among the fitted points). The prediction is still returned; filter the warning with
+    ``warnings.simplefilter("ignore", lawfit.fitting.ExtrapolationWarning)`` when intended."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,14 @@ class FitResult:
         draws: ``{name: [n] array}`` bootstrap draws, or None.
         bootstrap_info: how the draws were made.
         versions: lawfit and JAX versions that produced the fit.
+        nonidentifiable: free parameters the data do not identify (Gauss-Newton: a scaled
+            singular direction, see :mod:`lawfit.fitting._uncertainty`); their ``stderr`` is
+            ``inf``, never a misleadingly small number.
+        warnings: messages of the law's own checks at the fitted parameters
+            (``law.diagnostics(params, inputs)``, e.g. violated D-CPT trend requirements).
+        fitted_horizon: ``{"steps": (min, max), "runs": {run_id: (min, max)}}``: the global steps
+            of the points the fit saw (``None`` for inputs not indexed by step, e.g. tables).
+            :meth:`predict` beyond ``max`` emits an :class:`ExtrapolationWarning`.
     """
 
     law: Any
@@ -143,6 +158,14 @@ class FitResult:
     draws: dict[str, np.ndarray] | None = None
     bootstrap_info: dict[str, Any] | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    nonidentifiable: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    fitted_horizon: dict[str, Any] | None = None
+
+    @property
+    def fitted_steps(self) -> tuple[int, int] | None:
+        """``(min, max)`` global step of the fitted points over all runs (None if unknown)."""
+        return None if self.fitted_horizon is None else tuple(self.fitted_horizon["steps"])
 
     # -- prediction ----------------------------------------------------------------------------
     @property
@@ -174,6 +197,9 @@ class FitResult:
             band: ``None``, a coverage in (0, 1) such as ``0.9``, or a ``(lower_q, upper_q)``
                 pair. Needs bootstrap draws (:func:`lawfit.bootstrap`).
 
+        Steps beyond the fitted horizon (``fitted_steps[1]``) are predicted but emit an
+        :class:`ExtrapolationWarning` (prepared ``LawInputs`` targets are not checked).
+
         Returns:
             For a single run / array / schedule / inputs: a ``[P]`` float64 array, or
             ``(prediction, lower, upper)`` with ``band``. For a RunSet: ``{run_id: that}``.
@@ -181,6 +207,7 @@ class FitResult:
         from lawfit.fitting._predict import prepare_target
 
         inputs, split = prepare_target(self, target, steps, metric=metric)
+        self._check_horizon(target, inputs)
         pred = self.predict_inputs(inputs)
         if band is not None:
             lo, hi = self._band(inputs, band)
@@ -191,6 +218,21 @@ class FitResult:
             sel = np.asarray(inputs.run_index) == i
             out[rid] = pred[sel] if band is None else (pred[sel], lo[sel], hi[sel])
         return out
+
+    def _check_horizon(self, target: Any, inputs: Any) -> None:
+        from lawfit.laws._base import LawInputs
+
+        if self.fitted_horizon is None or isinstance(target, LawInputs) or np.size(inputs.steps) == 0:
+            return
+        hi = int(self.fitted_horizon["steps"][1])
+        top = int(np.max(inputs.steps))
+        if top > hi:
+            warnings.warn(
+                f"predicting up to step {top}, beyond the fitted horizon (the fit saw steps "
+                f"{self.fitted_horizon['steps'][0]}..{hi}): this is an extrapolation",
+                ExtrapolationWarning,
+                stacklevel=4,
+            )
 
     def _band(self, inputs: Any, band: Any) -> tuple[np.ndarray, np.ndarray]:
         if not self.draws:
@@ -232,6 +274,9 @@ class FitResult:
                 lines.append("    !! NO START CONVERGED: the parameters below are not a converged fit")
         lines.append(f"    # data points      = {self.n_points} in {len(self.run_ids)} run(s), metric {self.metric!r}")
         lines.append(f"    # free parameters  = {len(self.covariance_names)}")
+        if self.fitted_horizon is not None:
+            a, b = self.fitted_horizon["steps"]
+            lines.append(f"    fitted steps       = {a}..{b} (predictions beyond {b} extrapolate)")
         lines.append(f"    objective ({self.loss}, delta={self.delta:g}) = {self.objective:.10g}")
         for k, v in self.stats.items():
             if k != "objective":
@@ -258,6 +303,20 @@ class FitResult:
                 if d.size:
                     q = np.quantile(d, [0.025, 0.975])
                     lines.append(f"             bootstrap 95% [{q[0]:.6g}, {q[1]:.6g}] (n={d.size})")
+        if self.nonidentifiable:
+            lines.append("[[Notes]]")
+            lines.append(
+                f"    not identifiable from these data: {', '.join(self.nonidentifiable)} (a "
+                "near-singular direction of the column-scaled Gauss-Newton matrix); their stderr "
+                "is reported as inf. Fix some of them (fixed=...) or add data that separate them"
+            )
+        if self.warnings:
+            lines.append("[[Warnings]] (law diagnostics at the fitted parameters)")
+            lines.extend(f"    ! {m}" for m in self.warnings)
+        if self.fitted_horizon is not None and len(self.fitted_horizon["runs"]) > 1:
+            lines.append("[[Fitted horizon]] (steps per run)")
+            for rid, (a, b) in self.fitted_horizon["runs"].items():
+                lines.append(f"    {rid}: {a}..{b}")
         if self.covariance is not None and len(self.covariance_names) > 1:
             sd = np.sqrt(np.abs(np.diag(self.covariance)))
             with np.errstate(all="ignore"):
@@ -306,6 +365,12 @@ class FitResult:
             "selection": self.selection,
             "draws": None if self.draws is None else {k: _floats(v) for k, v in self.draws.items()},
             "bootstrap_info": self.bootstrap_info,
+            "nonidentifiable": list(self.nonidentifiable),
+            "warnings": list(self.warnings),
+            "fitted_horizon": None if self.fitted_horizon is None else {
+                "steps": [int(v) for v in self.fitted_horizon["steps"]],
+                "runs": {k: [int(a), int(b)] for k, (a, b) in self.fitted_horizon["runs"].items()},
+            },
         }
 
     def to_json(self, path: str | Path | None = None, **kwargs: Any) -> str:
@@ -370,4 +435,17 @@ def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
         draws=None if draws is None else {k: np.asarray(_unfloats(v), dtype=np.float64) for k, v in draws.items()},
         bootstrap_info=d.get("bootstrap_info"),
         versions=dict(d.get("versions", {})),
+        # fields added later: absent in older JSON
+        nonidentifiable=tuple(d.get("nonidentifiable") or ()),
+        warnings=tuple(d.get("warnings") or ()),
+        fitted_horizon=_horizon(d.get("fitted_horizon")),
     )
+
+
+def _horizon(h: Any) -> dict[str, Any] | None:
+    if not h:
+        return None
+    return {
+        "steps": (int(h["steps"][0]), int(h["steps"][1])),
+        "runs": {str(k): (int(a), int(b)) for k, (a, b) in (h.get("runs") or {}).items()},
+    }

@@ -98,10 +98,17 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
         updates, state = opt.update(grad, state, z, value=value, grad=grad, value_fn=fun)
         z_new = optax.apply_updates(z, updates)
         f_new = otu.tree_get(state, "value")  # objective and gradient at z_new
-        g_new = otu.tree_get(state, "grad")
+        g_new = jnp.max(jnp.abs(otu.tree_get(state, "grad")))
+        # already stationary (e.g. started at the optimum): stay, a zero-gradient L-BFGS step
+        # would divide by zero
+        g_now = jnp.max(jnp.abs(grad))
+        at_opt = (g_now <= gtol) & jnp.isfinite(value)
+        z_new = jnp.where(at_opt, z, z_new)
+        f_new = jnp.where(at_opt, value, f_new)
+        g_new = jnp.where(at_opt, g_now, g_new)
         small = (f_prev - f_new) <= ftol * jnp.maximum(jnp.abs(f_new), 1e-300)
         stall = jnp.where(small, stall + 1, 0)
-        return z_new, state, it + 1, f_new, stall, f_new, jnp.max(jnp.abs(g_new))
+        return z_new, state, it + 1, f_new, stall, f_new, g_new
 
     def cont(carry):
         z, _, it, _, stall, f, gmax = carry

@@ -73,8 +73,12 @@ def resolve(transform: str, lower: float, upper: float) -> tuple[int, float, flo
     raise ValueError(f"unknown transform {transform!r}; use identity, log, logit or neglog")
 
 
-def _branches(z, lo, hi):
+def _branches(z, lo, hi, kind):
     s = jax.nn.sigmoid(z)
+    # exp only where it is the selected branch: exp(z) of a large identity parameter overflows,
+    # and inf in an unselected jnp.where branch makes the gradient NaN
+    z_lo = jnp.where(kind == LOWER_EXP, z, 0.0)
+    z_hi = jnp.where(kind == UPPER_EXP, z, 0.0)
     safe_lo = jnp.where(lo > 0, lo, 1.0)
     safe_hi = jnp.where(jnp.isfinite(hi) & (hi > 0), hi, 2.0)
     lo_f = jnp.where(jnp.isfinite(lo), lo, 0.0)
@@ -82,8 +86,8 @@ def _branches(z, lo, hi):
     span = jnp.where(jnp.isfinite(hi - lo), hi - lo, 1.0)
     return (
         z,
-        lo_f + jnp.exp(z),
-        hi_f - jnp.exp(z),
+        lo_f + jnp.exp(z_lo),
+        hi_f - jnp.exp(z_hi),
         lo_f + span * s,
         jnp.exp(jnp.log(safe_lo) + (jnp.log(safe_hi) - jnp.log(safe_lo)) * s),
     )
@@ -92,8 +96,8 @@ def _branches(z, lo, hi):
 def to_natural(z, kind, lo, hi):
     """Natural value(s) from unconstrained ``z`` (elementwise; ``kind`` an int or int array)."""
     z = jnp.asarray(z)
-    out = _branches(z, lo, hi)
     kind = jnp.asarray(kind)
+    out = _branches(z, lo, hi, kind)
     res = out[0]
     for k in range(1, len(out)):
         res = jnp.where(kind == k, out[k], res)

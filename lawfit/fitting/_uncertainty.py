@@ -1,12 +1,32 @@
 """Local (Gauss-Newton) uncertainty and the bootstrap.
 
-**Gauss-Newton.** With residuals ``r_p = sqrt(w_p) (log L̂_p - log L_p)`` (raw residuals for
-``loss="huber"/"mse"``) and ``J = ∂r/∂θ`` over the free natural parameters at the optimum::
+**Gauss-Newton** (in the *natural* parameterization: the covariance and standard errors are
+those of the natural parameters, not of the unconstrained solver variables). With
+``e_p = log L̂_p - log L_p`` (raw ``L̂_p - L_p`` for ``loss="huber"/"mse"``), point weights
+``w_p`` and ``J = ∂e/∂θ`` over the free parameters at the optimum::
 
-    Cov = s² (JᵀJ)⁺,    s² = Σ r² / (n - F)
+    Cov = K² s² (Jᵀ W J)⁺,   s² = Σ w ψ(e)² / (n - F) / m²,   m = Σ w ψ'(e) / Σ w,
+    K = 1 + (F / n) var_w(ψ') / m²
 
-This is local: it treats the Huber loss as least squares near the optimum and ignores bounds and
-other minima. Not identifiable directions show up as huge or NaN standard errors.
+(``F``: the number of identified directions, the rank below; the number of free parameters
+when all are identified)
+
+with ``ψ = ρ'`` (``ψ(e) = e`` for least squares, ``clip(e, -δ, δ)`` for Huber). This is Huber's
+(1981, *Robust Statistics*, section 7.6) scalar correction of the least-squares covariance: for
+least squares, or a Huber fit whose residuals all lie in the quadratic regime ``|e| <= δ``,
+``ψ' = 1``, ``m = K = 1`` and it is exactly ``s² (JᵀWJ)⁻¹`` with ``s² = Σ w e² / (n - F)``
+(the objective's Gauss-Newton Hessian is then ``JᵀWJ``). Points in the linear regime carry no
+curvature (``ψ' = 0``) and enter only through the scale estimate.
+
+The pseudo-inverse is computed from the SVD of the **column-scaled** ``√W J D⁻¹``
+(``D = diag(‖√W J_i‖)``), so parameters of very different magnitude (``A ~ 1e3`` next to
+``alpha ~ 0.3``) are treated fairly. Directions whose scaled singular value is below
+``RCOND · s_max`` (``RCOND = √eps ≈ 1.5e-8``: curvature below float64 rounding of the objective)
+are **not identifiable** from the data: every parameter with a component ``> 1e-6`` along one of
+them gets an infinite standard error (its covariance row/column is NaN off the diagonal) and is
+listed in ``FitResult.nonidentifiable``. Never a tiny number for an unidentified direction.
+
+This is local: it ignores bounds and other minima; use :func:`bootstrap` for a global picture.
 """
 
 from __future__ import annotations
@@ -20,7 +40,10 @@ import numpy as np
 
 from lawfit.fitting._solve import _Holder, law_key
 
-__all__ = ["gauss_newton"]
+__all__ = ["gauss_newton", "scaled_covariance", "RCOND"]
+
+RCOND = float(np.sqrt(np.finfo(np.float64).eps))
+_NULL_TOL = 1e-6
 
 
 @functools.lru_cache(maxsize=64)
@@ -37,43 +60,108 @@ def _jac_program(holder: _Holder, free: tuple[str, ...], loss: str):
             r = jnp.log(jnp.where(pred > 0, pred, 1.0)) - jnp.log(ys)
         else:
             r = pred - ys
-        return jnp.sqrt(w) * jnp.where(w > 0, r, 0.0)
+        return jnp.where(w > 0, r, 0.0)
 
     def both(theta, rest, x, y, w):
-        return resid(theta, rest, x, y, w), jax.jacfwd(resid)(theta, rest, x, y, w)
+        # one forward-mode pass: the residuals come back as the auxiliary output of jacfwd
+        def f(t):
+            r = resid(t, rest, x, y, w)
+            return r, r
+
+        J, r = jax.jacfwd(f, has_aux=True)(theta)
+        return r, J
 
     return jax.jit(both)
 
 
-def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[str, ...], *, loss: str) -> dict[str, Any]:
+def scaled_covariance(J: np.ndarray, w: np.ndarray | None = None, *, rcond: float = RCOND):
+    """``(JᵀWJ)⁺`` from the SVD of the column-scaled ``√W J``, and the not identifiable columns.
+
+    Returns ``(inv [F, F], bad [F] bool, singular_values (scaled, descending))``; ``inv`` has
+    ``inf`` on the diagonal and NaN off it for the ``bad`` columns.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.array([[1.0, 1e6], [1.0, 2e6], [1.0, 4e6]])
+        >>> inv, bad, _ = scaled_covariance(X)
+        >>> bool(np.allclose(inv, np.linalg.inv(X.T @ X), rtol=1e-9)), bad.tolist()
+        (True, [False, False])
+    """
+    J = np.asarray(J, np.float64)
+    if w is not None:
+        J = J * np.sqrt(np.asarray(w, np.float64))[:, None]
+    F = J.shape[1]
+    scale = np.linalg.norm(J, axis=0)
+    zero = ~(scale > 0)
+    scale = np.where(zero, 1.0, scale)
+    Js = J / scale
+    _, S, Vt = np.linalg.svd(Js, full_matrices=False)
+    V = Vt.T
+    smax = S[0] if S.size else 0.0
+    keep = S > rcond * smax
+    inv_s = V[:, keep] @ np.diag(1.0 / S[keep] ** 2) @ V[:, keep].T
+    null = V[:, ~keep]
+    bad = zero.copy()
+    if null.size:
+        bad |= np.linalg.norm(null, axis=1) > _NULL_TOL
+    inv = inv_s / np.outer(scale, scale)
+    if bad.any():
+        inv[bad, :] = np.nan
+        inv[:, bad] = np.nan
+        inv[bad, bad] = np.inf
+    return inv, bad, np.concatenate([S, np.zeros(F - S.size)])
+
+
+def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[str, ...], *, loss: str,
+                 delta: float = 1e-3) -> dict[str, Any]:
+    """Gauss-Newton covariance of the free natural parameters at ``params`` (module docstring)."""
     key = law_key(law)
     fn = _jac_program(_Holder(law, key), free, loss)
     theta = np.array([params[n] for n in free], dtype=np.float64)
     rest = {n: np.float64(v) for n, v in params.items() if n not in free}
     w = np.asarray(inputs.weight, np.float64)
     y = np.where(w > 0, np.asarray(inputs.y, np.float64), 1.0)
-    r, J = (np.asarray(a) for a in fn(theta, rest, inputs.x, y, w))
-    n = int(np.sum(w > 0))
-    dof = max(n - len(free), 1)
-    s2 = float(np.sum(r**2) / dof)
-    if np.all(np.isfinite(J)):
-        # scale columns to unit norm first so that parameters of very different magnitude
-        # (A ~ 1e3 next to alpha ~ 0.3) do not make the pseudo-inverse drop real directions
-        scale = np.linalg.norm(J, axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
-        Js = J / scale
-        cov = s2 * np.linalg.pinv(Js.T @ Js, rcond=1e-15, hermitian=True) / np.outer(scale, scale)
-    else:
-        cov = np.full((len(free), len(free)), np.nan)
+    e, J = (np.asarray(a) for a in fn(theta, rest, inputs.x, y, w))
     used = w > 0
-    ru = r[used] / np.sqrt(w[used])
+    n, F = int(np.sum(used)), len(free)
+    eu, wu = e[used], w[used]
+    finite_J = bool(np.all(np.isfinite(J[used]))) and F > 0
+    if finite_J:
+        inv, bad, S = scaled_covariance(J[used], wu)
+        rank = int(np.sum(S > RCOND * S[0])) if S.size and S[0] > 0 else 0
+    else:
+        rank = F
+    dof = max(n - rank, 1)  # identified directions only (a non-identified one fits nothing)
+    if loss.startswith("huber"):
+        psi, dpsi = np.clip(eu, -delta, delta), (np.abs(eu) <= delta).astype(np.float64)
+    else:
+        psi, dpsi = eu, np.ones_like(eu)
+    m = float(np.sum(wu * dpsi) / np.sum(wu)) if n else 0.0
+    var_dpsi = float(np.sum(wu * (dpsi - m) ** 2) / np.sum(wu)) if n else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        K = 1.0 + (rank / max(n, 1)) * var_dpsi / m**2 if m > 0 else np.inf
+        s2 = float(np.sum(wu * psi**2) / dof) / m**2 if m > 0 else np.inf
+    nonid: tuple[str, ...] = ()
+    cond = np.nan
+    if finite_J:
+        with np.errstate(invalid="ignore"):
+            cov = K**2 * s2 * inv
+        cov[np.isnan(inv)] = np.nan
+        nonid = tuple(nm for nm, b in zip(free, bad, strict=True) if b)
+        cond = float(S[0] / S[-1]) if S[-1] > 0 else np.inf
+    else:
+        cov = np.full((F, F), np.nan)
     stats = {
         "n_points": float(n),
         "dof": float(dof),
-        "rmse_log" if loss.endswith("_log") else "rmse": float(np.sqrt(np.mean(ru**2))),
-        "max_abs_residual": float(np.max(np.abs(ru))),
+        "rmse_log" if loss.endswith("_log") else "rmse": float(np.sqrt(np.mean(eu**2))) if n else np.nan,
+        "max_abs_residual": float(np.max(np.abs(eu))) if n else np.nan,
+        "noise_scale": float(np.sqrt(K**2 * s2)),
+        "condition_scaled": cond,
     }
-    return {"covariance": cov, "stats": stats}
+    if loss.startswith("huber"):
+        stats["huber_quadratic_fraction"] = m
+    return {"covariance": cov, "stats": stats, "nonidentifiable": nonid}
 
 
 def _resample_counts(rng: np.random.Generator, inputs: Any, n: int, kind: str) -> np.ndarray:
