@@ -83,6 +83,8 @@ def test_fit_evaluate_predict_round_trip(tmp_path):
                             "--steps", "5000,23999"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)["predictions"]
+    # the library's extrapolation warning reaches stderr as one readable line, not a traceback-ish one
+    assert [ln for ln in r.stderr.splitlines() if "extrapolation" in ln][0].startswith("warning: ")
     lr = mpl_runs("25M")["constant_24000"].lr
     expect = ref.predict(lr, steps=np.array([5000, 23999]))
     np.testing.assert_allclose([row["loss"] for row in rows], expect, rtol=1e-9)

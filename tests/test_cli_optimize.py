@@ -55,12 +55,18 @@ def dcpt(tmp_path_factory):
     fits = {}
     for target, source, stdin in (("general", "-", text), ("domain", table, None)):
         fits[target] = tmp / f"{target}.json"
-        r = invoke("fit", source, "--law", "dcpt", "--option", f"target={target}", "--bootstrap", DRAWS,
-                   "--bootstrap-kind", "points", "--out", fits[target], input=stdin)
+        mode = "auto" if target == "general" else "always"
+        args = ["fit", str(source), "--law", "dcpt", "--option", f"target={target}", "--bootstrap", str(DRAWS),
+                "--bootstrap-kind", "points", "--out", str(fits[target])]
+        r = runner.invoke(app, args, input=stdin, env={"LAWFIT_PROGRESS": mode})
         assert r.exit_code == 0, r.output
         payload = json.loads(r.stdout)
         assert payload["rows"] == N.size and payload["bootstrap_draws"] == DRAWS and payload["converged"] > 0
-        assert "\x1b[" not in r.stdout + r.stderr  # no progress escape codes off a terminal
+        if mode == "auto":
+            assert "\x1b[" not in r.stdout + r.stderr  # no progress escape codes off a terminal
+        else:  # forced: the stage names, first and last frame, on stderr only
+            assert "fit dcpt: compiling" in r.stderr and f"bootstrap: {DRAWS} refits" in r.stderr
+            assert "\x1b[" not in r.stdout
     return fits
 
 

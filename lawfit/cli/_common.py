@@ -2,6 +2,8 @@
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
@@ -72,6 +74,19 @@ def clean(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+@contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """Library warnings raised inside as ``warning: ...`` lines on stderr (once each), instead of
+    Python's ``file:line: Category: ...`` format."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for msg in dict.fromkeys(str(w.message) for w in caught):
+        typer.echo(f"warning: {msg}", err=True)
 
 
 # -- progress on stderr ---------------------------------------------------------------------------

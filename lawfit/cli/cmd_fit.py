@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from lawfit.cli import EXIT_NOT_CONVERGED
-from lawfit.cli._common import clean, emit, fail, optimize, progress
+from lawfit.cli._common import clean, emit, fail, optimize, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit as _load
 from lawfit.cli._data import read_data, read_runs
 
@@ -141,7 +141,8 @@ def register(app: typer.Typer) -> None:
         result = _load(fit)
         rs = read_runs(runs)
         try:
-            ev = lawfit.evaluate(result, rs.select(only) if only else rs)
+            with warnings_to_stderr():
+                ev = lawfit.evaluate(result, rs.select(only) if only else rs)
         except (KeyError, ValueError) as e:
             fail(str(e).strip("'\""), "check the run ids (--run) and that the runs have the fit's metric")
         emit(clean(ev) if fmt == "json" else [*ev["runs"], {"run_id": "mean", **ev["mean"]}], fmt)
@@ -177,7 +178,8 @@ def register(app: typer.Typer) -> None:
             w = int(np.argmax(lr >= lr.max())) if lr.max() > 0 else 0
             at = at[at >= w] if result.law.options().get("convention", "paper") != "repo" else at
         try:
-            pred = result.predict(lr, steps=at)
+            with warnings_to_stderr():
+                pred = result.predict(lr, steps=at)
         except (IndexError, ValueError) as e:
             fail(str(e), f"steps must lie in 0..{int(total) - 1}")
         rows = [{"step": int(s), "lr": float(lr[s]), "loss": float(v)} for s, v in zip(at, pred, strict=True)]
@@ -200,7 +202,8 @@ def register(app: typer.Typer) -> None:
 
         result = _load(fit)
         try:
-            with progress(f"optimize a {total_steps}-step schedule: compiling + L-BFGS-B"):
+            with progress(f"optimize a {total_steps}-step schedule: compiling + L-BFGS-B"), \
+                    warnings_to_stderr():
                 opt = optimize_schedule(
                     result, total_steps, warmup_steps=warmup_steps, peak_lr=peak_lr, smooth=smooth
                 )

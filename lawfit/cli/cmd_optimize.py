@@ -19,27 +19,15 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from lawfit.cli._common import clean, emit, fail, optimize, progress
+from lawfit.cli._common import clean, emit, fail, optimize, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit
 
 USAGES = ("max-ratio", "limited-domain", "compute-optimal")
-
-
-@contextmanager
-def _warnings_to_stderr():
-    """Planner warnings (e.g. D-CPT trend violations) as ``warning: ...`` lines on stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for msg in dict.fromkeys(str(w.message) for w in caught):
-        typer.echo(f"warning: {msg}", err=True)
 
 
 def _floats(text: str | None, name: str, *, none_ok: bool = False) -> list[Any]:
@@ -168,7 +156,7 @@ def mixture_cmd(
     by_target = _dcpt_fits(fits)
     general, domain = by_target.get("general"), by_target.get("domain")
     try:
-        with progress(f"optimize mixture: {usage}"), _warnings_to_stderr():
+        with progress(f"optimize mixture: {usage}"), warnings_to_stderr():
             if usage == "max-ratio":
                 _require(usage, threshold=threshold, model_size=model_size, tokens=tokens)
                 if general is None:
@@ -303,7 +291,7 @@ def cpt_cmd(
     if any(s != int(s) or s <= 0 for s in steps):
         fail(f"--cpt-steps {cpt_steps!r} must be positive integers", "e.g. --cpt-steps 2000,4000")
     try:
-        with progress("optimize cpt: scoring the candidate plans"), _warnings_to_stderr():
+        with progress("optimize cpt: scoring the candidate plans"), warnings_to_stderr():
             plan = plan_cpt(
                 f_pt, f_cpt, pt_lr=lr, peak_lrs=_floats(peak_lrs, "--peak-lrs"),
                 cpt_steps=[int(s) for s in steps],

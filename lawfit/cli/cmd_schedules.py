@@ -35,11 +35,11 @@ def _parse(spec_or_name: str) -> tuple[dict[str, Any], bool]:
     path = Path(text)
     if path.suffix == ".json" or path.is_file():
         if not path.is_file():
-            fail(f"spec file {text!r} does not exist")
+            fail(f"spec file {text!r} does not exist", "give a JSON spec, a .json file or a family name")
         try:
             spec = json.loads(path.read_text())
         except json.JSONDecodeError as e:
-            fail(f"spec file {text!r} is not valid JSON: {e}")
+            fail(f"spec file {text!r} is not valid JSON: {e}", "`lawfit schedules show NAME` prints a valid spec")
         return spec, False
     try:
         info = family_info(text)

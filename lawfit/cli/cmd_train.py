@@ -26,7 +26,7 @@ from lawfit.cli._common import emit, fail, progress
 
 def _load(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        fail(f"config file {str(path)!r} does not exist")
+        fail(f"config file {str(path)!r} does not exist", "give a .json or .toml run/sweep config")
     text = path.read_text()
     try:
         if path.suffix == ".toml":
@@ -35,7 +35,8 @@ def _load(path: Path) -> dict[str, Any]:
             return tomllib.loads(text)
         return json.loads(text)
     except (ValueError, json.JSONDecodeError) as e:
-        fail(f"config file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'JSON'}: {e}")
+        fail(f"config file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'JSON'}: {e}",
+             "see the examples in 'lawfit train --help'")
 
 
 def register(app: typer.Typer) -> None:
@@ -80,7 +81,8 @@ def register(app: typer.Typer) -> None:
                         try:
                             sched = json.loads(schedule)
                         except json.JSONDecodeError as e:
-                            fail(f"--schedule is not valid JSON: {e}")
+                            fail(f"--schedule is not valid JSON: {e}",
+                                 'e.g. --schedule \'{"family": "cosine", "peak_value": 0.01, "total_steps": 200}\'')
                         names = tuple(d.strip() for d in domains.split(",") if d.strip())
                         mix = None if mixture is None else tuple(float(x) for x in mixture.split(","))
                         cfgs = [proxy.RunConfig(
@@ -91,7 +93,7 @@ def register(app: typer.Typer) -> None:
                             optimizer=proxy.OptimizerConfig(name=optimizer))]
                     results = proxy.sweep(cfgs, out, backend=backend, max_batch=max_batch, progress=bar)
             except (ValueError, TypeError) as e:
-                fail(str(e))
+                fail(str(e), "fix the run config; 'lawfit train --help' lists the options")
         emit(results if len(results) > 1 else results[0], fmt)
         if any(r.get("status") == "diverged" for r in results):
             raise typer.Exit(1)
