@@ -67,7 +67,7 @@ def dcpt(tmp_path_factory):
         else:  # forced: the stage names, first and last frame, on stderr only
             assert "fit dcpt: compiling" in r.stderr and f"bootstrap: {DRAWS} refits" in r.stderr
             assert "\x1b[" not in r.stdout
-    return fits
+    return {**fits, "table": table}
 
 
 def test_max_ratio_recovers_generating_optimum(dcpt):
@@ -161,7 +161,20 @@ def test_mixture_bad_input(dcpt, tmp_path):
     lines = _error_lines(invoke("fit", bad, "--law", "dcpt", "--option", "target=general"))
     assert "'r'" in lines[0] and "row 1" in lines[0] and "1.5" in lines[0]
     lines = _error_lines(invoke("evaluate", dcpt["general"], bad))
+    assert "'r'" in lines[0] and "row 1" in lines[0]
+    lines = _error_lines(invoke("evaluate", dcpt["general"], dcpt["table"], "--run", "x"))
     assert "mixture table" in lines[0]
+
+
+def test_evaluate_on_a_mixture_table(dcpt):
+    r = invoke("evaluate", dcpt["domain"], dcpt["table"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    from lawfit.cli._data import read_mixture_table
+
+    lib = lawfit.evaluate(lawfit.load_fit(dcpt["domain"]), read_mixture_table(dcpt["table"]))
+    assert out["mean"]["r2"] == pytest.approx(lib["mean"]["r2"], rel=1e-12)
+    assert out["mean"]["rmse"] < 0.02  # 0.3% noise on losses around 2
 
 
 # -- CPT ------------------------------------------------------------------------------------------

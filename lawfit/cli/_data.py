@@ -99,15 +99,6 @@ def read_data(source: str) -> Any:
         fail(str(e).splitlines()[0], RUNS_HINT)
 
 
-def read_runs(source: str) -> Any:
-    """A RunSet (a mixture table is an error here)."""
-    data = read_data(source)
-    if not hasattr(data, "ids"):
-        fail(f"{source} is a mixture table, not training runs",
-             "mixture tables go to 'lawfit fit TABLE --law dcpt' (or cmr)")
-    return data
-
-
 def load_fit(path: str) -> Any:
     """A :class:`lawfit.FitResult` from a JSON file written by ``lawfit fit --out``."""
     from lawfit import load_fit as _load

@@ -13,7 +13,7 @@ import typer
 from lawfit.cli import EXIT_NOT_CONVERGED
 from lawfit.cli._common import clean, emit, fail, optimize, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit as _load
-from lawfit.cli._data import read_data, read_runs
+from lawfit.cli._data import read_data
 
 LAW_OPTIONS = {
     "mpl": ("convention", "variant", "mode"),
@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
     @app.command("evaluate")
     def evaluate_cmd(
         fit: str = typer.Argument(..., help="Fit JSON written by 'lawfit fit --out'."),
-        runs: str = typer.Argument(..., help="Runs to evaluate on (file, folder, '-', mpl:SIZE)."),
+        runs: str = typer.Argument(..., help="Runs to evaluate on (file, folder, mixture table, '-', mpl:SIZE)."),
         only: list[str] = typer.Option([], "--run", help="Run ids to evaluate (default all)."),  # noqa: B006, B008
         fmt: str = typer.Option("json", "--format", help="json or table."),
     ) -> None:
@@ -139,7 +139,9 @@ def register(app: typer.Typer) -> None:
         import lawfit
 
         result = _load(fit)
-        rs = read_runs(runs)
+        rs = read_data(runs)
+        if only and not hasattr(rs, "ids"):
+            fail("--run selects runs; a mixture table has rows", "drop --run (evaluate every row)")
         try:
             with warnings_to_stderr():
                 ev = lawfit.evaluate(result, rs.select(only) if only else rs)
