@@ -100,3 +100,19 @@ def test_errors_are_one_line_plus_hint(mpl_fit, tmp_path):
         assert lines[0].startswith("error: ") and word in lines[0], r.stderr
         assert len(lines) == 2 and lines[1].startswith("hint: "), r.stderr
         assert r.stdout == ""
+
+
+def test_fit_that_did_not_converge_exits_1(monkeypatch, tmp_path):
+    """Exit code 1 means 'the fit did not converge': the CLI maps the library's verdict."""
+    import lawfit
+
+    def unconverged(law, runs, **kw):
+        return FitResult(law=law, params=dict(MPL_REPO_PARAMS["400M"]), n_converged=0, success=False)
+
+    monkeypatch.setattr(lawfit, "fit", unconverged)
+    out = tmp_path / "fit.json"
+    r = runner.invoke(app, ["fit", "mpl:25M", "--law", "mpl", "--convention", "repo", "--out", str(out)])
+    assert r.exit_code == 1, r.output
+    assert json.loads(r.stdout)["converged"] == 0 and out.exists()  # the result is still written
+    lines = r.stderr.strip().splitlines()
+    assert lines[-2] == "error: no start of the fit converged" and lines[-1].startswith("hint: ")
