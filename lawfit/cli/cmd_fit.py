@@ -104,7 +104,8 @@ def register(app: typer.Typer) -> None:
                     result = lawfit.bootstrap(result, sel, n=bootstrap, kind=bootstrap_kind, key=seed)
         except (KeyError, ValueError) as e:
             fail(str(e).strip("'\""), "check run ids with 'lawfit import', the metric name and the law")
-        notes = list(dict.fromkeys([str(w.message) for w in caught] + _diagnostics(result, sel)))
+        notes = list(dict.fromkeys([str(w.message) for w in caught] + list(getattr(result, "warnings", ()))
+                                   + _diagnostics(result, sel)))
         for n in notes:
             typer.echo(f"warning: {n}", err=True)
         if out is not None:
