@@ -13,7 +13,7 @@ from lawfit._x64 import x64
 from lawfit.fitting._result import FitResult, StartOutcomes
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
 from lawfit.fitting._solve import CONVERGED, NONFINITE, STATUS_NAMES, Config, program
-from lawfit.fitting._transforms import to_natural
+from lawfit.fitting._transforms import to_natural_np
 
 __all__ = ["fit", "FitError", "resolve_law", "prepare_inputs"]
 
@@ -185,7 +185,7 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
     from lawfit.fitting._uncertainty import gauss_newton
 
     f = np.where(status == NONFINITE, np.nan, np.asarray(f, np.float64))
-    final = np.asarray(to_natural(z, np.asarray(prob.kinds)[None, :], prob.lo[None, :], prob.hi[None, :]))
+    final = np.asarray(to_natural_np(z, np.asarray(prob.kinds)[None, :], prob.lo[None, :], prob.hi[None, :]))
     starts = StartOutcomes(prob.free, prob.init, final, f, np.asarray(status), np.asarray(iters),
                            np.asarray(gmax, np.float64))
     n_conv = int(np.sum(status == CONVERGED))

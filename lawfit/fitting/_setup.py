@@ -201,9 +201,9 @@ def setup_problem(
             extra = num_starts - len(rows)
             idx = rng.integers(0, len(rows), size=extra)
             z_extra = z0[idx] + rng.normal(scale=0.5, size=(extra, z0.shape[1]))
-            from lawfit.fitting._transforms import to_natural
+            from lawfit.fitting._transforms import to_natural_np
 
-            rows_extra = np.asarray(to_natural(z_extra, kinds_a[None, :], lo_a[None, :], hi_a[None, :]))
+            rows_extra = np.asarray(to_natural_np(z_extra, kinds_a[None, :], lo_a[None, :], hi_a[None, :]))
             rows, z0 = np.concatenate([rows, rows_extra]), np.concatenate([z0, z_extra])
     fixed_vals = np.array([fixed[n] for n in names if n in fixed], dtype=np.float64)
     return Problem(

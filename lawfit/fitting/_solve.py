@@ -9,12 +9,14 @@ a status code inside jit (optimistix-style ``RESULTS``):
 * ``MAX_ITER`` (1): the iteration budget ran out first;
 * ``NONFINITE`` (2): the objective or the parameters became NaN/inf (the start is discarded);
 * ``SCREENED`` (3): with more starts than ``keep``, every start first runs ``screen_iter``
-  iterations; only the ``keep`` lowest objectives continue to convergence (same compiled
-  program). The others are reported as screened out (or converged/non-finite if they already
-  were). Set ``keep=None`` to solve every start to convergence.
+  iterations; only the ``keep`` lowest objectives continue to convergence. The others are
+  reported as screened out (or converged/non-finite if they already were). Set ``keep=None`` to
+  solve every start to convergence.
 
-Compiled programs are cached per (law trace key, static configuration); bounds, fixed values,
-data and starting points are traced, so refitting with other data or bounds does not recompile.
+Compiled programs: ONE L-BFGS loop per (law trace key, static configuration, block shape), with
+the iteration budget traced, serves the screening blocks and the convergence stage (see
+:func:`program`). Bounds, fixed values, data and starting points are traced too, so refitting
+with other data, bounds or budgets does not recompile.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from lawfit.fitting._transforms import to_natural
 __all__ = ["CONVERGED", "MAX_ITER", "NONFINITE", "STATUS_NAMES", "Config", "program", "law_key"]
 
 CONVERGED, MAX_ITER, NONFINITE, SCREENED = 0, 1, 2, 3
+COMPILER_OPTIONS: dict[str, Any] = {}
 STATUS_NAMES = ("converged", "max_iterations", "nonfinite", "screened_out")
 
 
@@ -126,38 +129,79 @@ def _solve_one(objective, z0, args, gtol, ftol, cfg: Config, max_iter: int):
 
 
 @functools.lru_cache(maxsize=64)
-def _program(key: Any, cfg: Config, law_holder: _Holder, batched: tuple | None):
-    law = law_holder.law
-    objective = make_objective(law, cfg)
+def _lanes_program(key: Any, cfg: Config, law_holder: _Holder, batched: tuple | None):
+    """ONE compiled program: ``n_iter`` (traced) L-BFGS iterations on a ``[L, F]`` block of
+    starts (``[B, L, F]`` with ``batched``). Screening and convergence reuse it."""
+    objective = make_objective(law_holder.law, cfg)
 
-    def solve_starts(z0, fixed_vals, lo, hi, x, y, w, delta, gtol, ftol):
+    def lanes(z0, n_iter, fixed_vals, lo, hi, x, y, w, delta, gtol, ftol):
         args = (fixed_vals, lo, hi, x, y, w, delta)
-
-        def run(z, n_iter):
-            one = lambda zz: _solve_one(objective, zz, args, gtol, ftol, cfg, n_iter)  # noqa: E731
-            return jax.vmap(one)(z)
-
-        k = z0.shape[0]
-        if cfg.keep is None or k <= cfg.keep or cfg.screen_iter >= cfg.max_iter:
-            return run(z0, cfg.max_iter)
-        z1, f1, g1, it1, st1 = run(z0, cfg.screen_iter)
-        rank = jnp.where(jnp.isfinite(f1), f1, jnp.inf)
-        idx = jnp.argsort(rank)[: cfg.keep]
-        z2, f2, g2, it2, st2 = run(z1[idx], cfg.max_iter - cfg.screen_iter)
-        st1 = jnp.where(st1 == MAX_ITER, SCREENED, st1)
-        return (
-            z1.at[idx].set(z2),
-            f1.at[idx].set(f2),
-            g1.at[idx].set(g2),
-            it1.at[idx].add(it2),
-            st1.at[idx].set(jnp.where((st1[idx] == CONVERGED) & (st2 == MAX_ITER), MAX_ITER, st2)),
-        )
+        one = lambda zz: _solve_one(objective, zz, args, gtol, ftol, cfg, n_iter)  # noqa: E731
+        return jax.vmap(one)(z0)
 
     if batched is not None:  # a leading batch axis on the arguments marked 0
-        solve = jax.vmap(solve_starts, in_axes=(*batched, None, None, None))
-    else:
-        solve = solve_starts
-    return jax.jit(solve)
+        z_ax, *rest = batched
+        lanes = jax.vmap(lanes, in_axes=(z_ax, None, *rest, None, None, None))
+    return jax.jit(lanes, compiler_options=dict(COMPILER_OPTIONS) or None)
+
+
+def _static(cfg: Config) -> Config:
+    """The part of ``cfg`` that changes the compiled program (budgets are traced)."""
+    return cfg._replace(max_iter=0, screen_iter=0, keep=None)
+
+
+def program(law: Any, cfg: Config, *, batched: tuple | None = None):
+    """The multi-start solver for ``law`` and ``cfg``.
+
+    Signature of the returned function: ``(z0[K,F], fixed[G], lo[F], hi[F], x, y[P], w[P], delta,
+    gtol, ftol) -> (z[K,F], f[K], gmax[K], iterations[K], status[K])`` (numpy arrays).
+    ``batched`` is an ``in_axes`` tuple for ``(z0, fixed, lo, hi, x, y, w)`` (0 = leading batch
+    axis, None = shared): one vmapped program over data sets (``fit_many``) or resampling
+    weights (bootstrap).
+
+    Compilation: every stage runs the same compiled program (:func:`_lanes_program`, cached per
+    law trace key, static configuration and block shape). Without screening, the ``K`` starts
+    form one block. With screening (``K > keep``) the starts run ``screen_iter`` iterations in
+    blocks of ``keep`` lanes (the last block padded with copies of the last start, dropped
+    afterwards), then the ``keep`` best continue from where they stopped for the remaining budget
+    in one more call of the SAME program: one compiled L-BFGS loop instead of two.
+    """
+    key = law_key(law)
+    lanes = _lanes_program(key, _static(cfg), _Holder(law, key), batched)
+    ax = 0 if batched is None else 1  # the starts axis of z0
+
+    def call(z, n_iter, rest):
+        return tuple(np.asarray(a) for a in jax.device_get(lanes(z, np.int32(n_iter), *rest)))
+
+    def solve(z0, *rest):
+        z0 = np.asarray(z0)
+        k = z0.shape[ax]
+        if cfg.keep is None or k <= cfg.keep or cfg.screen_iter >= cfg.max_iter:
+            return call(z0, cfg.max_iter, rest)
+        block = cfg.keep
+        pad = (-k) % block
+        if pad:
+            z0 = np.concatenate([z0, np.repeat(np.take(z0, [-1], axis=ax), pad, axis=ax)], axis=ax)
+        parts = [call(np.take(z0, np.arange(i, i + block), axis=ax), cfg.screen_iter, rest)
+                 for i in range(0, k + pad, block)]
+        z1, f1, g1, it1, st1 = (np.take(np.concatenate([p[j] for p in parts], axis=ax), np.arange(k), axis=ax)
+                                for j in range(5))
+        rank = np.where(np.isfinite(f1), f1, np.inf)
+        idx = np.argsort(rank, axis=-1, kind="stable")[..., : cfg.keep]
+        zsel = np.take_along_axis(z1, idx[..., None], axis=ax)
+        z2, f2, g2, it2, st2 = call(zsel, cfg.max_iter - cfg.screen_iter, rest)
+        st1 = np.where(st1 == MAX_ITER, SCREENED, st1)
+        prev = np.take_along_axis(st1, idx, axis=-1)
+        st2 = np.where((prev == CONVERGED) & (st2 == MAX_ITER), MAX_ITER, st2)
+        z, f, g, it, st = z1.copy(), f1.copy(), g1.copy(), it1.copy(), st1.copy()
+        np.put_along_axis(z, idx[..., None], z2, axis=ax)
+        np.put_along_axis(f, idx, f2, axis=-1)
+        np.put_along_axis(g, idx, g2, axis=-1)
+        np.put_along_axis(it, idx, np.take_along_axis(it1, idx, axis=-1) + it2, axis=-1)
+        np.put_along_axis(st, idx, st2, axis=-1)
+        return z, f, g, it, st
+
+    return solve
 
 
 class _Holder:
@@ -171,18 +215,6 @@ class _Holder:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Holder) and other.key == self.key
-
-
-def program(law: Any, cfg: Config, *, batched: tuple | None = None):
-    """The compiled multi-start solver for ``law`` and ``cfg``.
-
-    Signature of the returned function: ``(z0[K,F], fixed[G], lo[F], hi[F], x, y[P], w[P], delta,
-    gtol, ftol) -> (z[K,F], f[K], gmax[K], iterations[K], status[K])``. ``batched`` is an
-    ``in_axes`` tuple for ``(z0, fixed, lo, hi, x, y, w)`` (0 = leading batch axis, None =
-    shared): one vmapped program over data sets (``fit_many``) or resampling weights (bootstrap).
-    """
-    key = law_key(law)
-    return _program(key, cfg, _Holder(law, key), batched)
 
 
 def as_numpy(tree):

@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["resolve", "to_natural", "to_unconstrained"]
+__all__ = ["resolve", "to_natural", "to_natural_np", "to_unconstrained"]
 
 # kinds
 IDENTITY, LOWER_EXP, UPPER_EXP, SIGMOID, LOG_SIGMOID, NEG_LOWER_EXP = range(6)
@@ -101,6 +101,30 @@ def to_natural(z, kind, lo, hi):
     res = out[0]
     for k in range(1, len(out)):
         res = jnp.where(kind == k, out[k], res)
+    return res
+
+
+def to_natural_np(z, kind, lo, hi) -> np.ndarray:
+    """:func:`to_natural` in numpy (host-side results: no per-primitive XLA compilation)."""
+    z, kind = np.asarray(z, np.float64), np.asarray(kind)
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    with np.errstate(all="ignore"):
+        s = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+        safe_lo = np.where(lo > 0, lo, 1.0)
+        safe_hi = np.where(np.isfinite(hi) & (hi > 0), hi, 2.0)
+        lo_f = np.where(np.isfinite(lo), lo, 0.0)
+        hi_f = np.where(np.isfinite(hi), hi, 0.0)
+        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+        out = (
+            z,
+            lo_f + np.exp(np.where(kind == LOWER_EXP, z, 0.0)),
+            hi_f - np.exp(np.where(kind == UPPER_EXP, z, 0.0)),
+            lo_f + span * s,
+            np.exp(np.log(safe_lo) + (np.log(safe_hi) - np.log(safe_lo)) * s),
+        )
+    res = out[0]
+    for k in range(1, len(out)):
+        res = np.where(kind == k, out[k], res)
     return res
 
 

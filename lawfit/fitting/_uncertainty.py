@@ -210,7 +210,7 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     from lawfit.fitting._fit import prepare_inputs
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program
-    from lawfit.fitting._transforms import resolve, to_natural, to_unconstrained
+    from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
 
     @x64
     def run():
@@ -245,7 +245,7 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
         zf, f, _, _, status = jax.device_get(
             solve(z0, fixed_vals, lo_a, hi_a, inputs.x, y, w, result.delta, gtol, ftol)
         )
-        nat = np.asarray(to_natural(zf[:, 0, :], kinds_a[None, :], lo_a[None, :], hi_a[None, :]))
+        nat = np.asarray(to_natural_np(zf[:, 0, :], kinds_a[None, :], lo_a[None, :], hi_a[None, :]))
         bad = status[:, 0] == NONFINITE
         nat = np.array(nat)
         nat[bad] = np.nan
