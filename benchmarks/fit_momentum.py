@@ -8,6 +8,9 @@
    0.1 % noise) fitted independently in ONE ``fit_many`` call (4 starts each). Reference: scipy
    L-BFGS-B from the same 4 starts on a subset of curves, extrapolated linearly to 1,000.
 
+3. ``--cache``: the cold fit of 1. in two fresh processes sharing a persistent compilation cache
+   (``LAWFIT_COMPILATION_CACHE``): the second process loads the compiled programs.
+
 Prints wall and CPU times, ratios, train objectives and test metrics.
 Run: ``.venv/bin/python benchmarks/fit_momentum.py [--curves 1000] [--ref-curves 50]``.
 """
@@ -134,10 +137,40 @@ def bench_many(n_curves: int, n_ref: int) -> None:
     print(f"ratio scipy / lawfit: {t_r_all / t_l:.1f}x;  max(objective lawfit - scipy) over the {n_ref} shared curves: {gap:.2e}")
 
 
+_CACHE_CHILD = """
+import time
+import lawfit
+from lawfit.datasets import MPL_TRAIN, mpl_runs
+from lawfit.laws import MomentumLaw
+train = mpl_runs("400M").select(MPL_TRAIN)
+t0, c0 = time.perf_counter(), time.process_time()
+res = lawfit.fit(MomentumLaw(lam=0.99, warmup="mpl"), train)
+print(f"{time.perf_counter() - t0:.2f} {time.process_time() - c0:.2f} {res.objective:.10e}")
+"""
+
+
+def bench_cache() -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, LAWFIT_COMPILATION_CACHE=d)
+        print("== cold momentum fit in fresh processes, persistent compilation cache (LAWFIT_COMPILATION_CACHE)")
+        for label in ("1st process (fills the cache)", "2nd process (cache hit)"):
+            out = subprocess.run([sys.executable, "-c", _CACHE_CHILD], env=env, capture_output=True, text=True, check=True)
+            wall, cpu, obj = out.stdout.split()
+            print(f"{label:32s}: wall {float(wall):6.2f} s  CPU {float(cpu):6.2f} s   objective {obj}")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--curves", type=int, default=1000)
     ap.add_argument("--ref-curves", type=int, default=50)
+    ap.add_argument("--cache", action="store_true", help="also measure the persistent compilation cache")
     args = ap.parse_args()
     bench_mpl(MomentumLaw(lam=0.99, warmup="mpl"))
     bench_many(args.curves, args.ref_curves)
+    if args.cache:
+        bench_cache()
