@@ -142,6 +142,8 @@ def _horizon_of(result: Any) -> int | None:
     """Largest fitted step of a FitResult-like object, when it says so."""
     for attr in ("max_step", "fitted_horizon", "horizon"):
         v = getattr(result, attr, None)
+        if isinstance(v, Mapping):  # FitResult.fitted_horizon = {"steps": (min, max), "runs": ...}
+            return int(v["steps"][1]) + 1 if v.get("steps") else None
         if v is not None and not callable(v):
             return int(v)
     runs = getattr(result, "runs", None)

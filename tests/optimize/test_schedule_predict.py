@@ -76,3 +76,15 @@ def test_bad_input():
         mpl_final_loss({"L0": 1.0}, mpl_lr("cosine_24000"), W, convention="repo")
     with pytest.raises(ValueError, match="warmup_steps"):
         mpl_final_loss(p, np.full(10, 1e-4), 10, convention="repo")
+
+
+def test_fitted_horizon_of_a_fit_result_is_read_as_its_last_step():
+    """FitResult.fitted_horizon is ``{"steps": (min, max), "runs": {...}}``; the optimizer's
+    extrapolation guard reads the number of fitted steps from it (regression: int(dict))."""
+    from types import SimpleNamespace
+
+    from lawfit.optimize._predict import _horizon_of
+
+    fit = SimpleNamespace(fitted_horizon={"steps": (2160, 23999), "runs": {"a": (2160, 23999)}})
+    assert _horizon_of(fit) == 24000
+    assert _horizon_of(SimpleNamespace(fitted_horizon=None)) is None
