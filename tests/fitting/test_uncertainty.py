@@ -241,3 +241,8 @@ def test_enable_compilation_cache_sets_jax_config(tmp_path):
     env = dict(os.environ, LAWFIT_COMPILATION_CACHE=str(tmp_path / "env"))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str((tmp_path / "env").resolve())
+
+
+def test_fit_many_rejects_bad_chunk_size():
+    with pytest.raises(ValueError, match="chunk_size"):
+        fit_many(Chinchilla(), [chin_table(0), chin_table(1)], init=INIT, chunk_size="big")
