@@ -124,11 +124,11 @@ def fit_many(
     use_shard = bool(shard and n_dev > 1)
     if chunk_size == "auto":
         chunk_size = 1 if jax.default_backend() == "cpu" else 64
+    if isinstance(chunk_size, (str, bool)) or not (chunk_size is None or isinstance(chunk_size, (int, np.integer))):
+        raise ValueError(f"fit_many: chunk_size must be 'auto', None or an int >= 1, got {chunk_size!r}")
     if chunk_size is None or chunk_size >= n_data:
         chunk = n_data
     else:
-        if isinstance(chunk_size, str) or isinstance(chunk_size, bool):
-            raise ValueError(f"fit_many: chunk_size must be 'auto', None or an int >= 1, got {chunk_size!r}")
         chunk = int(chunk_size)
         if chunk < 1:
             raise ValueError(f"fit_many: chunk_size must be >= 1, got {chunk_size!r}")
