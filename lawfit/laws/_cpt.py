@@ -378,6 +378,7 @@ class CPTLaw(Law):
             loss = loss + p["F"] * jnp.power(n, -p["gamma3"])
         return loss
 
+    @x64
     def diagnostics(self, params: dict[str, Any], inputs: Any = None) -> list[str]:
         """Warnings about a fitted parameter set: a degenerate shift term (beta -> 0, E at its
         bound), LAWS.md 6.10."""

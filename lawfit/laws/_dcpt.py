@@ -257,6 +257,7 @@ class DCPTLaw(Law):
                 out["dL/dN"] = -p["alpha"] * p["A"] * N ** (-p["alpha"] - 1.0)
         return out
 
+    @x64
     def diagnostics(self, params: dict[str, Any], inputs: Any = None, *, grid: int = 9) -> list[str]:
         """Violations of the D-CPT trend requirements (LAWS.md 7.1), checked on a grid spanning
         ``inputs`` (a LawInputs, an ``x`` dict or a MixtureTable; default N, D in [0.1, 10] units)
