@@ -10,6 +10,10 @@
 
 3. ``--cache``: the cold fit of 1. in two fresh processes sharing a persistent compilation cache
    (``LAWFIT_COMPILATION_CACHE``): the second process loads the compiled programs.
+4. The cold fit of 1. in fresh processes with the engine's default XLA options for the solver
+   program (``compiler_options=None``: classic CPU loop emitters) vs XLA's own defaults
+   (``compiler_options={}``), alternating, ``--compile-repeats`` times each (CPU seconds of the
+   child process: the fit including compilation, and the compiled refit).
 
 Prints wall and CPU times, ratios, train objectives and test metrics.
 Run: ``.venv/bin/python benchmarks/fit_momentum.py [--curves 1000] [--ref-curves 50]``.
@@ -149,6 +153,45 @@ print(f"{time.perf_counter() - t0:.2f} {time.process_time() - c0:.2f} {res.objec
 """
 
 
+_OPTIONS_CHILD = """
+import json, sys, time
+import lawfit
+from lawfit.datasets import MPL_TRAIN, mpl_runs
+from lawfit.laws import MomentumLaw
+opts = json.loads(sys.argv[1])
+train = mpl_runs("400M").select(MPL_TRAIN)
+law = MomentumLaw(lam=0.99, warmup="mpl")
+c0 = time.process_time()
+res = lawfit.fit(law, train, compiler_options=opts)
+c1 = time.process_time()
+lawfit.fit(law, train, compiler_options=opts)
+print(f"{c1 - c0:.3f} {time.process_time() - c1:.3f} {res.objective:.15e}")
+"""
+
+
+def bench_compiler_options(repeats: int) -> None:
+    import subprocess
+    import sys
+
+    variants = {"engine default (compiler_options=None)": "null", "XLA defaults (compiler_options={})": "{}"}
+    cold: dict[str, list[float]] = {k: [] for k in variants}
+    warm: dict[str, list[float]] = {k: [] for k in variants}
+    objs: dict[str, set[str]] = {k: set() for k in variants}
+    for _ in range(repeats):
+        for label, arg in variants.items():
+            out = subprocess.run([sys.executable, "-c", _OPTIONS_CHILD, arg], capture_output=True, text=True, check=True)
+            c, w, obj = out.stdout.split()
+            cold[label].append(float(c))
+            warm[label].append(float(w))
+            objs[label].add(obj)
+    print(f"== cold momentum fit in fresh processes, solver XLA options ({repeats} alternating runs each, CPU s)")
+    for label in variants:
+        print(f"{label:40s}: cold CPU median {np.median(cold[label]):5.2f} s (min {min(cold[label]):.2f})  "
+              f"warm CPU median {np.median(warm[label]):.3f} s   objective {', '.join(sorted(objs[label]))}")
+    a, b = (np.median(cold[k]) for k in variants)
+    print(f"ratio cold CPU XLA defaults / engine default: {b / a:.2f}x")
+
+
 def bench_cache() -> None:
     import os
     import subprocess
@@ -169,8 +212,11 @@ if __name__ == "__main__":
     ap.add_argument("--curves", type=int, default=1000)
     ap.add_argument("--ref-curves", type=int, default=50)
     ap.add_argument("--cache", action="store_true", help="also measure the persistent compilation cache")
+    ap.add_argument("--compile-repeats", type=int, default=3, help="fresh processes per XLA-options variant (0: skip)")
     args = ap.parse_args()
     bench_mpl(MomentumLaw(lam=0.99, warmup="mpl"))
+    if args.compile_repeats:
+        bench_compiler_options(args.compile_repeats)
     bench_many(args.curves, args.ref_curves)
     if args.cache:
         bench_cache()

@@ -17,11 +17,19 @@ Compiled programs: ONE L-BFGS loop per (law trace key, static configuration, blo
 the iteration budget traced, serves the screening blocks and the convergence stage (see
 :func:`program`). Bounds, fixed values, data and starting points are traced too, so refitting
 with other data, bounds or budgets does not recompile.
+
+XLA options of that program (``Config.compiler_options``, ``lawfit.fit(compiler_options=...)``):
+``None`` (default) uses :data:`CPU_COMPILER_OPTIONS` on the CPU backend and XLA's defaults
+elsewhere. On CPU, ``xla_cpu_use_fusion_emitters=False`` (XLA's classic loop emitters instead of
+the newer MLIR fusion emitters) compiles the vmapped L-BFGS + zoom line search program ~0.4-0.7 s
+(CPU time) faster with the same run time and bit-identical results
+(``benchmarks/fit_momentum.py``). Pass ``{}`` for XLA's defaults.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import jax
@@ -33,10 +41,12 @@ import optax.tree_utils as otu
 from lawfit.fitting._objective import weighted_terms
 from lawfit.fitting._transforms import to_natural
 
-__all__ = ["CONVERGED", "MAX_ITER", "NONFINITE", "STATUS_NAMES", "Config", "program", "law_key"]
+__all__ = ["CONVERGED", "MAX_ITER", "NONFINITE", "STATUS_NAMES", "Config", "program", "law_key",
+           "CPU_COMPILER_OPTIONS", "compiler_options_key", "resolve_compiler_options"]
 
 CONVERGED, MAX_ITER, NONFINITE, SCREENED = 0, 1, 2, 3
-COMPILER_OPTIONS: dict[str, Any] = {}
+# Default XLA options of the solver program on the CPU backend (see the module docstring).
+CPU_COMPILER_OPTIONS: dict[str, Any] = {"xla_cpu_use_fusion_emitters": False}
 STATUS_NAMES = ("converged", "max_iterations", "nonfinite", "screened_out")
 
 
@@ -53,6 +63,26 @@ class Config(NamedTuple):
     screen_iter: int = 25
     keep: int | None = 64
     linesearch_steps: int = 20
+    compiler_options: tuple | None = None  # sorted (name, value) pairs; None: engine default
+
+
+def compiler_options_key(options: Mapping[str, Any] | None) -> tuple | None:
+    """The hashable ``Config.compiler_options`` for a user's ``{xla_option: value}`` (or None)."""
+    if options is None:
+        return None
+    if not isinstance(options, Mapping) or not all(isinstance(k, str) for k in options):
+        raise ValueError(
+            f"compiler_options must be None or a mapping of XLA option names to values, e.g. "
+            f"{{'xla_cpu_use_fusion_emitters': False}}; got {options!r}"
+        )
+    return tuple(sorted(options.items()))
+
+
+def resolve_compiler_options(key: tuple | None) -> dict[str, Any]:
+    """XLA options for the solver program: ``key``'s, or the default for the current backend."""
+    if key is None:
+        return dict(CPU_COMPILER_OPTIONS) if jax.default_backend() == "cpu" else {}
+    return dict(key)
 
 
 def law_key(law: Any) -> Any:
@@ -142,7 +172,7 @@ def _lanes_program(key: Any, cfg: Config, law_holder: _Holder, batched: tuple | 
     if batched is not None:  # a leading batch axis on the arguments marked 0
         z_ax, *rest = batched
         lanes = jax.vmap(lanes, in_axes=(z_ax, None, *rest, None, None, None))
-    return jax.jit(lanes, compiler_options=dict(COMPILER_OPTIONS) or None)
+    return jax.jit(lanes, compiler_options=resolve_compiler_options(cfg.compiler_options) or None)
 
 
 def _static(cfg: Config) -> Config:

@@ -305,3 +305,24 @@ def test_fit_many_sharded_over_two_cpu_devices():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[2.2, 2.5, 2.9]"
+
+
+# -- compiler options ---------------------------------------------------------------------------
+def test_compiler_options_change_compilation_not_results(clean_fit):
+    """The engine default (classic CPU loop emitters) and XLA's own defaults give the same fit."""
+    import jax
+
+    from lawfit.fitting._solve import CPU_COMPILER_OPTIONS, resolve_compiler_options
+
+    expected = CPU_COMPILER_OPTIONS if jax.default_backend() == "cpu" else {}
+    assert resolve_compiler_options(None) == expected
+    xla_default = lawfit.fit(LAW, synthetic_runs(), compiler_options={}, stderr=False)
+    assert xla_default.objective == pytest.approx(clean_fit.objective, rel=1e-10, abs=1e-300)
+    for name, value in clean_fit.params.items():
+        assert xla_default.params[name] == pytest.approx(value, rel=1e-8)
+
+
+@pytest.mark.parametrize("bad", [[("xla_cpu_use_fusion_emitters", False)], {1: True}, "fast"])
+def test_compiler_options_must_be_a_mapping(bad):
+    with pytest.raises(ValueError, match="compiler_options"):
+        lawfit.fit(LAW, synthetic_runs(), compiler_options=bad)
