@@ -35,7 +35,7 @@ from lawfit._x64 import x64
 from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, is_runs, prepare_inputs, resolve_law
 from lawfit.fitting._result import FitResult
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
-from lawfit.fitting._solve import Config, program
+from lawfit.fitting._solve import Config, program, resolve_vectorize
 
 __all__ = ["fit_many"]
 
@@ -63,6 +63,7 @@ def fit_many(
     stderr: bool = True,
     shard: bool | None = None,
     chunk_size: int | str | None = "auto",
+    vectorize: bool | None = None,
 ) -> list[FitResult]:
     """Fit ``law`` to each data set independently, as one vmapped (and sharded) program.
 
@@ -72,7 +73,9 @@ def fit_many(
     large batches pay for their worst lane; chunks bound that tail (``None``: one call).
     ``"auto"`` (default): 1 data set per call on CPU (vectorizing across data sets buys nothing
     there and pays the slowest-lane tail: 256 momentum curves take 2.4 s of CPU with 1, 7.4 s
-    with 64, 16 s with 256, benchmarks/README.md) and 64 on accelerators.
+    with 64, 16 s with 256, benchmarks/README.md) and 64 on accelerators. ``vectorize`` as in
+    :func:`lawfit.fit`: vmapped lanes (accelerators) or ``lax.map`` (CPU, the default there) over
+    the data sets of a chunk and over the starts.
     Returns one :class:`FitResult` per data set.
     """
     law = resolve_law(law)
@@ -110,7 +113,8 @@ def fit_many(
             )
     p0 = probs[0]
     cfg = Config(p0.names, p0.free, p0.kinds, loss, int(max_iter), screen_iter=int(screen_iter),
-                 keep=None if keep is None else int(keep))
+                 keep=None if keep is None else int(keep),
+                 vectorize=None if vectorize is None else resolve_vectorize(vectorize))
     stack = lambda xs: np.stack([np.asarray(v) for v in xs])  # noqa: E731
     x = jax.tree_util.tree_map(lambda *leaves: stack(leaves), *[inp.x for inp in inputs_list])
     y = stack([np.where(np.asarray(inp.weight) > 0, np.asarray(inp.y, np.float64), 1.0) for inp in inputs_list])

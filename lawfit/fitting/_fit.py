@@ -19,6 +19,7 @@ from lawfit.fitting._solve import (
     Config,
     compiler_options_key,
     program,
+    resolve_vectorize,
 )
 from lawfit.fitting._transforms import to_natural_np
 
@@ -82,11 +83,13 @@ def fit(
     keep: int | None = 64,
     screen_iter: int = 25,
     compiler_options: Mapping[str, Any] | None = None,
+    vectorize: bool | None = None,
 ) -> FitResult:
     """Fit ``law`` to ``runs`` by multi-start L-BFGS on the summed Huber loss of log residuals.
 
     ``objective(θ) = Σ_runs Σ_points w · Huber_δ(log L̂_θ - log L)`` (LAWS.md section 1), all
-    starts of the law's init grid solved at once in one compiled, vmapped ``optax.lbfgs`` program
+    starts of the law's init grid solved at once in one compiled ``optax.lbfgs`` program (vmapped
+    on accelerators, see ``vectorize``)
     in the unconstrained space of each parameter's transform (bounds are enforced by the
     transform). The best start (lowest objective) is reported.
 
@@ -121,6 +124,11 @@ def fit(
             ``{"xla_cpu_use_fusion_emitters": False}`` (compiles ~0.5 s faster, same results;
             ``lawfit.fitting._solve.CPU_COMPILER_OPTIONS``), XLA's defaults on other backends.
             ``{}``: XLA's defaults everywhere. Changes compilation only, never the maths.
+        vectorize: ``True``: the starts are ``jax.vmap``-ed lanes of the compiled program;
+            ``False``: ``jax.lax.map`` runs them one after another inside it (smaller program,
+            no lane waits for the slowest). ``None`` (default): ``False`` on CPU (about 1 s less
+            compilation and 2x faster for the momentum law), ``True`` on GPU/TPU. Same maths
+            either way (results agree to rounding).
 
     Returns:
         A frozen :class:`FitResult`.
@@ -141,6 +149,7 @@ def fit(
         num_starts=num_starts, key=key, steps=steps, exclude_warmup=exclude_warmup,
         weights=weights, max_iter=max_iter, gtol=gtol, ftol=ftol, stderr=stderr,
         keep=keep, screen_iter=screen_iter, compiler_options=compiler_options_key(compiler_options),
+        vectorize=resolve_vectorize(vectorize) if vectorize is not None else None,
     )
     if len(cands) == 1:
         result = _fit_one(cands[0], runs, **kwargs)
@@ -162,7 +171,7 @@ def fit(
 
 def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts, key, steps,
              exclude_warmup, weights, max_iter, gtol, ftol, stderr, keep, screen_iter,
-             compiler_options) -> FitResult:
+             compiler_options, vectorize) -> FitResult:
     inputs = prepare_inputs(law, runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
     inputs = apply_weights(inputs, weights)
     n_points = check_observations(inputs, metric, loss)
@@ -172,7 +181,7 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
     )
     cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
                  screen_iter=int(screen_iter), keep=None if keep is None else int(keep),
-                 compiler_options=compiler_options)
+                 compiler_options=compiler_options, vectorize=vectorize)
     solve = program(law, cfg)
     y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
     z, f, gmax, iters, status = jax.device_get(

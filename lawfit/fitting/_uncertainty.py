@@ -190,15 +190,17 @@ def _resample_counts(rng: np.random.Generator, inputs: Any, n: int, kind: str) -
 
 
 def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: Any = 0,
-              max_iter: int = 1000, gtol: float = 1e-9, ftol: float = 1e-12) -> Any:
-    """Bootstrap draws of a fit: refit on ``n`` resamples, all in one vmapped program.
+              max_iter: int = 1000, gtol: float = 1e-9, ftol: float = 1e-12,
+              vectorize: bool | None = None) -> Any:
+    """Bootstrap draws of a fit: refit on ``n`` resamples, all in one compiled program.
 
     Each resample multiplies the point weights by multinomial counts: ``kind="runs"`` resamples
     whole runs (curves) with replacement, ``kind="points"`` resamples points. Every refit starts
     from ``result``'s optimum (L-BFGS, same objective, bounds and fixed parameters). Returns a new
     :class:`FitResult` with ``draws = {name: [n]}`` (NaN for refits that did not finish) and
     ``bootstrap_info``; ``report()`` then shows 95% intervals and ``predict(..., band=0.9)``
-    works.
+    works. ``vectorize`` as in :func:`lawfit.fit`: the resamples are vmapped lanes (default on
+    accelerators) or run one after another by ``lax.map`` (default on CPU).
 
     Example:
         >>> # res_b = lawfit.bootstrap(res, runs, n=200, kind="points", key=0)
@@ -209,7 +211,7 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     from lawfit._x64 import x64
     from lawfit.fitting._fit import prepare_inputs
     from lawfit.fitting._setup import _seed
-    from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program
+    from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
 
     @x64
@@ -239,7 +241,8 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
         counts = _resample_counts(rng, inputs, int(n), kind)
         w = np.asarray(inputs.weight, np.float64)[None, :] * counts
         y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
-        cfg = Config(names, free, tuple(kinds), result.loss, int(max_iter), keep=None)
+        cfg = Config(names, free, tuple(kinds), result.loss, int(max_iter), keep=None,
+                     vectorize=None if vectorize is None else resolve_vectorize(vectorize))
         solve = program(law, cfg, batched=(0, None, None, None, None, None, 0))
         z0 = np.broadcast_to(z, (int(n), 1, z.size)).copy()
         zf, f, _, _, status = jax.device_get(

@@ -19,8 +19,9 @@ warmup conventions differ only in S1:
   independent of whether the last ramp step (already at η_max) is counted as warmup.
 
 S2 never sees the warmup in either convention. ``m`` is a first-order linear recurrence computed
-with ``lax.scan`` (no ``λ^(-k)`` factors), then a cumulative sum; S1 and S2 are data
-(λ is fixed), so ``predict`` is a closed form and fits are cheap.
+exactly by ``scipy.signal.lfilter`` in float64 (no ``λ^(-k)`` factors, nothing to compile),
+then a cumulative sum; S1 and S2 are data (λ is fixed), so ``predict`` is a closed form and fits
+are cheap.
 
 ``model_size=True`` adds the paper's Eq. 7 extension (N from ``run.meta["N"]``, raw parameter
 count divided by ``n_scale``)::
@@ -50,34 +51,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit.laws._areas import areas, substitute_warmup
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
 __all__ = ["MomentumLaw", "momentum_areas"]
 
 LAM_GRID = (0.95, 0.99, 0.995, 0.999, 0.9995)
 WARMUPS = ("tissue", "mpl")
-
-
-def _recurrence_body(carry, inc):
-    lam, m = carry
-    m = lam * m + inc
-    return (lam, m), m
-
-
-@jax.jit
-def _areas(lr_tilde: jax.Array, lam: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``(S1, S2)`` by ``lax.scan`` over the increments (first-order linear recurrence)."""
-    inc = jnp.concatenate([jnp.zeros(1, lr_tilde.dtype), lr_tilde[:-1] - lr_tilde[1:]])
-    _, m = jax.lax.scan(_recurrence_body, (lam, jnp.zeros((), lr_tilde.dtype)), inc)
-    return jnp.cumsum(lr_tilde), jnp.cumsum(m)
-
-
-def _bucket(n: int) -> int:
-    """Padded length: one compiled scan serves every run up to 131,072 steps."""
-    size = 1 << 17
-    while size < n:
-        size <<= 1
-    return size
 
 
 def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: float, warmup: str = "tissue") -> tuple[np.ndarray, np.ndarray]:
@@ -91,16 +71,11 @@ def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: fl
     """
     if warmup not in WARMUPS:
         raise ValueError(f"warmup must be one of {WARMUPS}, got {warmup!r}")
-    with jax.enable_x64(True):
-        lr = np.asarray(lr, dtype=np.float64)
-        w = int(min(max(warmup_steps, 0), lr.size))
-        lt = lr.copy()
-        lt[:w] = peak_lr
-        # pad with the last LR (zero increments) so that few lengths are ever compiled
-        padded = np.concatenate([lt, np.full(_bucket(lt.size) - lt.size, lt[-1])])
-        s1, s2 = (np.asarray(a)[: lt.size] for a in _areas(jnp.asarray(padded), jnp.float64(lam)))
-        if warmup == "mpl":  # the actual LR area, warmup included
-            s1 = np.cumsum(lr)
+    lr = np.asarray(lr, dtype=np.float64)
+    w = int(min(max(warmup_steps, 0), lr.size))
+    s1, s2 = areas(substitute_warmup(lr, w, peak_lr), lam)  # exact O(T) linear filter, float64
+    if warmup == "mpl":  # the actual LR area, warmup included
+        s1 = np.cumsum(lr)
     return s1, s2
 
 

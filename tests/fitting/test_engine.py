@@ -326,3 +326,42 @@ def test_compiler_options_change_compilation_not_results(clean_fit):
 def test_compiler_options_must_be_a_mapping(bad):
     with pytest.raises(ValueError, match="compiler_options"):
         lawfit.fit(LAW, synthetic_runs(), compiler_options=bad)
+
+
+# -- vmapped or sequential starts ----------------------------------------------------------------
+def test_vectorized_and_sequential_starts_agree():
+    """``vectorize=True`` (vmapped lanes) and ``False`` (``lax.map``) solve the same problems."""
+    import jax
+
+    from lawfit.fitting._solve import resolve_vectorize
+
+    assert resolve_vectorize(None) is (jax.default_backend() != "cpu")
+    runs = synthetic_runs(noise=2e-3, seed=3)
+    fits = {v: lawfit.fit(LAW, runs, vectorize=v, stderr=False) for v in (True, False)}
+    a, b = fits[True], fits[False]
+    assert a.success and b.success
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
+    for name, value in a.params.items():
+        assert b.params[name] == pytest.approx(value, rel=1e-5)
+    # every start ends at the same objective either way (the same iterations, up to rounding)
+    ok = (a.starts.status == 0) & (b.starts.status == 0)
+    assert ok.sum() >= len(ok) // 2
+    np.testing.assert_allclose(a.starts.objective[ok], b.starts.objective[ok], rtol=1e-7)
+
+
+def test_vectorize_in_fit_many_and_bootstrap_agree():
+    runs = synthetic_runs(noise=2e-3, seed=4)
+    a, b = (lawfit.fitting.fit_many(LAW, [runs, runs], vectorize=v, stderr=False) for v in (True, False))
+    for ra, rb in zip(a, b):
+        assert ra.objective == pytest.approx(rb.objective, rel=1e-9)
+    base = lawfit.fit(LAW, runs, stderr=False)
+    ba, bb = (lawfit.bootstrap(base, runs, n=6, kind="points", key=1, vectorize=v) for v in (True, False))
+    assert set(ba.draws) == set(bb.draws) and ba.draws
+    for name in ba.draws:
+        np.testing.assert_allclose(ba.draws[name], bb.draws[name], rtol=1e-5)
+
+
+@pytest.mark.parametrize("bad", ["auto", 1, "yes"])
+def test_vectorize_must_be_bool_or_none(bad):
+    with pytest.raises(ValueError, match="vectorize"):
+        lawfit.fit(LAW, synthetic_runs(), vectorize=bad)
