@@ -22,11 +22,12 @@ jax.config.update("jax_enable_x64", True)
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "laws"))
 
+from test_cpt import SETTING_A_CPT, make_runs  # noqa: E402
+from test_dcpt import make_table  # noqa: E402
+
 import lawfit  # noqa: E402
 from lawfit.fitting._transforms import resolve, to_natural, to_unconstrained  # noqa: E402
 from lawfit.laws import CPTLaw, DCPTLaw  # noqa: E402
-from test_cpt import SETTING_A_CPT, make_runs  # noqa: E402
-from test_dcpt import make_table  # noqa: E402
 
 
 def huber(r, d=1e-3):

@@ -119,7 +119,7 @@ def map_leading(fn, in_axes: tuple, vectorize: bool):
 
         def one(sliced):
             full = list(args)
-            for i, a in zip(idx, sliced):
+            for i, a in zip(idx, sliced, strict=True):
                 full[i] = a
             return fn(*full)
 

@@ -352,7 +352,7 @@ def test_vectorized_and_sequential_starts_agree():
 def test_vectorize_in_fit_many_and_bootstrap_agree():
     runs = synthetic_runs(noise=2e-3, seed=4)
     a, b = (lawfit.fitting.fit_many(LAW, [runs, runs], vectorize=v, stderr=False) for v in (True, False))
-    for ra, rb in zip(a, b):
+    for ra, rb in zip(a, b, strict=True):
         assert ra.objective == pytest.approx(rb.objective, rel=1e-9)
     base = lawfit.fit(LAW, runs, stderr=False)
     ba, bb = (lawfit.bootstrap(base, runs, n=6, kind="points", key=1, vectorize=v) for v in (True, False))
