@@ -6,7 +6,8 @@ import JAX, so the CLI starts instantly):
 * data: :class:`Run`, :class:`RunSet`, :mod:`lawfit.io`
 * schedules: :mod:`lawfit.schedules`
 * laws: :mod:`lawfit.laws`
-* fitting: :func:`fit`, :class:`FitResult`, :func:`bootstrap`, :func:`evaluate`, :func:`load_fit`
+* fitting: :func:`fit`, :class:`FitResult`, :func:`bootstrap`, :func:`evaluate`, :func:`load_fit`,
+  :func:`cross_validate`
 * decisions: :mod:`lawfit.optimize`
 * producing runs: :mod:`lawfit.proxy`
 * figures: :mod:`lawfit.plot`
@@ -24,6 +25,7 @@ _LAZY_ATTRS = {
     "fit": "lawfit.fitting",
     "FitResult": "lawfit.fitting",
     "bootstrap": "lawfit.fitting",
+    "cross_validate": "lawfit.fitting",
     "evaluate": "lawfit.fitting",
     "load_fit": "lawfit.fitting",
     "enable_compilation_cache": "lawfit.fitting",

@@ -5,6 +5,7 @@
 * :func:`bootstrap` -- resampling uncertainty, one vmapped program over resampling weights.
 * :func:`evaluate` -- R², MAE, RMSE, PredE, WorstE per run and mean (LAWS.md section 10).
 * :func:`load_fit` -- rebuild a FitResult from ``to_dict()`` / JSON.
+* :func:`cross_validate` -- choose fit options / laws by held-out runs (leave one run out).
 * :func:`fit_many` -- many independent data sets as one vmapped (and sharded) program.
 * :func:`enable_compilation_cache` -- opt-in persistent XLA cache (``LAWFIT_COMPILATION_CACHE``).
 * :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon.
@@ -12,17 +13,20 @@
 
 from lawfit.fitting._batch import fit_many
 from lawfit.fitting._cache import enable_compilation_cache
+from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
 from lawfit.fitting._result import ExtrapolationWarning, FitResult, StartOutcomes, load_fit
 from lawfit.fitting._uncertainty import bootstrap
 
 __all__ = [
+    "CVResult",
     "ExtrapolationWarning",
     "FitError",
     "FitResult",
     "StartOutcomes",
     "bootstrap",
+    "cross_validate",
     "enable_compilation_cache",
     "fit_many",
     "curve_metrics",
