@@ -16,6 +16,7 @@ Non-numeric values (rare free-text fields) are not curves and are skipped. Top-l
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,12 @@ def trainer_state_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRu
         if (
             isinstance(step, bool)
             or not isinstance(step, (int, float))
-            or step != step
+            or (isinstance(step, float) and not math.isfinite(step))
             or (step < 0 or step != int(step))
         ):
             raise ParseError(f"'step' is {step!r}, not a non-negative whole number", **where)
+        if step >= 2**63:
+            raise ParseError(f"'step' {str(step)[:40]} is too large for an int64 step", **where)
         is_eval = any(str(k).startswith("eval_") for k in entry)
         for key, v in entry.items():
             if key == "step":

@@ -88,6 +88,17 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
     points: dict[str, tuple[list[int], list[float]]] = {}
     meta: dict = {"source": str(path), "text_log": fmt}
 
+    def integer(digits: str, lineno: int, column: str) -> int:
+        # A regex \d+ group: refuse absurd lengths before int() (CPython caps int() at 4,300 digits).
+        if len(digits) > 19:
+            raise ParseError(
+                f"{column} {digits[:40]}... ({len(digits)} digits) is too large for an int64 step",
+                path=path,
+                line=lineno,
+                column=column,
+            )
+        return int(digits)
+
     def add(key: str, step: int, raw_value: str, lineno: int, strict: bool) -> None:
         if step >= 2**63:
             raise ParseError(
@@ -118,15 +129,15 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         if fmt == "megatron":
             m = _MEGATRON.search(line)
             if m and "iteration:" not in line:
-                step = int(m.group(1))
-                meta.setdefault("train_iters", int(m.group(2)))
+                step = integer(m.group(1), lineno, "step")
+                meta.setdefault("train_iters", integer(m.group(2), lineno, "train_iters"))
                 for k, v in _pipe_fields(m.group(3)):
                     add(k, step, v, lineno, k in _STRICT)
                 matched += 1
                 continue
             m = _MEGATRON_VAL.search(line)
             if m:
-                step = int(m.group(1))
+                step = integer(m.group(1), lineno, "step")
                 for k, v in _pipe_fields(m.group(2)):
                     key = "lm loss validation" if k == "lm loss value" else f"validation {k}"
                     add(key, step, v, lineno, key in _STRICT)
@@ -134,14 +145,14 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         elif fmt == "nanotron":
             m = _NANOTRON.search(line)
             if m:
-                step = int(m.group(1))
+                step = integer(m.group(1), lineno, "step")
                 for k, v in _pipe_fields(m.group(3)):
                     add(k, step, v, lineno, k in _STRICT)
                 matched += 1
         elif fmt == "torchtitan":
             m = _TITAN.search(line)
             if m:
-                step = int(m.group(1))
+                step = integer(m.group(1), lineno, "step")
                 add("loss", step, m.group(2), lineno, True)
                 for k, v in re.findall(r"(\w+):\s*(" + _NUM + r")", m.group(3)):
                     add(k, step, v, lineno, False)
@@ -149,7 +160,7 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         else:
             m = _NANOGPT_ITER.search(line)
             if m:
-                step = int(m.group(1))
+                step = integer(m.group(1), lineno, "step")
                 add("loss", step, m.group(2), lineno, True)
                 t = re.search(r"time\s+(" + _NUM + r")\s*ms", m.group(3))
                 if t:
@@ -161,7 +172,7 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
                 continue
             m = _NANOGPT_EVAL.search(line)
             if m:
-                step = int(m.group(1))
+                step = integer(m.group(1), lineno, "step")
                 add("train/loss", step, m.group(2), lineno, True)
                 add("val/loss", step, m.group(3), lineno, True)
                 matched += 1

@@ -702,3 +702,38 @@ def test_megatron_log_with_a_step_beyond_int64_names_the_line(tmp_path):
     with pytest.raises(lio.ImportError) as err:
         lio.read(path, format="megatron")
     assert err.value.line == 2 and "int64" in str(err.value)
+
+
+HUGE = "9" * 5000  # beyond CPython's 4,300-digit int() limit (found by the fuzz suite)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f" iteration {HUGE}/ 1000 | learning rate: 1.0E-03 | lm loss: 4.0E+00 |",
+        f" iteration 10/ {HUGE} | learning rate: 1.0E-03 | lm loss: 4.0E+00 |",
+        f" validation loss at iteration {HUGE} | lm loss value: 3.9E+00 |",
+        f"iteration: {HUGE} / 1000 | lr: 1.0E-03 | lm_loss: 4.0 |",
+        f"step: {HUGE}  loss:  4.0000  memory: 1.0GiB",
+        f"iter {HUGE}: loss 4.0000, time 10.00ms, mfu 1.00%",
+        f"step {HUGE}: train loss 4.0000, val loss 4.1000",
+    ],
+)
+def test_text_log_absurd_step_is_a_located_parse_error(tmp_path, line):
+    path = tmp_path / "train.log"
+    ok = {"validation": " iteration 1/ 10 | learning rate: 1.0E-03 | lm loss: 4.0E+00 |\n"}
+    path.write_text(ok["validation"] * line.startswith(" validation") + line + "\n")
+    with pytest.raises(io.ParseError) as err:
+        io.read(path)
+    assert err.value.line in (1, 2) and "too large" in str(err.value) and str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("step", ["1e999", "-1e999", str(10**400), str(2**63), "1.5", "-3"])
+def test_trainer_state_bad_step_is_a_located_parse_error(tmp_path, step):
+    path = tmp_path / "trainer_state.json"
+    path.write_text('{"global_step": 10, "log_history": [\n'
+                    '  {"step": 5, "loss": 3.0, "learning_rate": 1e-3},\n'
+                    f'  {{"step": {step}, "loss": 2.9, "learning_rate": 1e-3}}\n]}}\n')
+    with pytest.raises(io.ParseError) as err:
+        io.read(path)
+    assert err.value.column == "log_history[1]" and err.value.line == 3, str(err.value)
