@@ -71,9 +71,10 @@ def fit_many(
     local devices when there is more than one. ``chunk_size`` data sets are solved per call of
     the (single) compiled program: vmapped lanes run until the slowest one finishes, so very
     large batches pay for their worst lane; chunks bound that tail (``None``: one call).
-    ``"auto"`` (default): 1 data set per call on CPU (vectorizing across data sets buys nothing
-    there and pays the slowest-lane tail: 256 momentum curves take 2.4 s of CPU with 1, 7.4 s
-    with 64, 16 s with 256, benchmarks/README.md) and 64 on accelerators. ``vectorize`` as in
+    ``"auto"`` (default): 1 data set per call on CPU (batching data sets buys nothing there: 256
+    momentum curves take 1.3 s of CPU with 1 per call, 3.4 s with 16, 2.2 s all in one call;
+    vmapped they paid the slowest-lane tail, 16 s in one call; benchmarks/README.md) and 64 on
+    accelerators. ``vectorize`` as in
     :func:`lawfit.fit`: vmapped lanes (accelerators) or ``lax.map`` (CPU, the default there) over
     the data sets of a chunk and over the starts.
     Returns one :class:`FitResult` per data set.
