@@ -47,7 +47,7 @@ from lawfit.fitting._metrics import METRICS
 
 __all__ = ["cross_validate", "CVResult", "SCORES"]
 
-SCORES = tuple(m for m in METRICS if m != "mse") + ("mse",)  # every evaluate() metric
+SCORES = METRICS  # every per-run metric of lawfit.evaluate
 _HIGHER_IS_BETTER = ("r2",)
 
 
