@@ -95,4 +95,4 @@ if out["families"]:
     st.dataframe(pd.DataFrame(out["families"]), hide_index=True, key="family_table")
 st.download_button("Download optimized schedule (CSV)",
                    pd.DataFrame({"step": range(len(out["lr"])), "lr": out["lr"]}).to_csv(index=False),
-                   file_name="optimized_schedule.csv", mime="text/csv", key="download_opt")
+                   file_name="optimized_schedule.csv", mime="text/csv", key="download_opt", on_click="ignore")

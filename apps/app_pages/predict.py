@@ -86,4 +86,4 @@ with _state.guard("could not rank the schedules"):
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="ranking_table")
 
 st.download_button("Download schedule specs (JSON)", json.dumps(specs, indent=1),
-                   file_name="schedules.json", mime="application/json", key="download_specs")
+                   file_name="schedules.json", mime="application/json", key="download_specs", on_click="ignore")

@@ -80,11 +80,12 @@ def test_fit_plot_download_and_reupload(page, tiny_dir, tmp_path):
     assert d["format"].startswith("lawfit.FitResult/") and d["law"]["name"] == "mpl"
     assert d["run_ids"] == ["tiny_const", "tiny_decay"]
     # re-upload the downloaded fit
-    page.get_by_text("Load a saved fit (JSON)").click()
-    page.locator("[data-testid='stExpander'] input[type='file']").set_input_files(str(path))
-    page.wait_for_timeout(500)
+    wait_for_app(page)  # no rerun in flight after the download (on_click="ignore")
+    load = page.locator("[data-testid='stExpander']").filter(has_text="Load a saved fit (JSON)")
+    load.locator("summary").click()
+    load.locator("input[type='file']").set_input_files(str(path))
     wait_for_app(page)
-    page.get_by_role("button", name="Load fit", exact=True).click()
+    load.get_by_role("button", name="Load fit", exact=True).click(timeout=120_000)
     wait_for_app(page)
     page.get_by_text("loaded fit.json").wait_for()
     assert_no_errors(page)
