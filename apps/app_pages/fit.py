@@ -51,30 +51,29 @@ with st.form("fit_form", border=True):
 # place in the page (and the expander its open state) when the status is gone on a rerun.
 status_area = st.container()
 if submitted:
-    with status_area:
-        with st.status(f"Fitting {law_name} on {len(train)} runs…", expanded=True) as status:
-            try:
-                if law_name not in laws:
-                    raise ValueError("no curve law is available in this installation")
-                if not train:
-                    raise ValueError("pick at least one train run")
-                options = _fitcache.parse_options(options_text)
-                if law_name == "mpl":
-                    options.setdefault("convention", convention)
-                    if fast:
-                        options = {**lawfit.laws.MultiPowerLaw.for_fitting(
-                            options["convention"]).options(), **options}
-                st.write(f"law options: `{json.dumps(options)}` · metric `{metric}`")
-                result = _fitcache.fit(law_name, options, runs.select(train), n_boot=int(n_boot),
-                                       metric=metric, num_starts=int(num_starts))
-                name = f"{law_name} {options.get('convention', '')} on {', '.join(train)}".strip()
-                _fitcache.remember(name, result)
-                st.session_state["fit_heldout"] = held
-                status.update(label=f"Fit finished: {result.message or 'done'}", state="complete",
-                              expanded=False)
-            except Exception as exc:  # noqa: BLE001 - shown, never a traceback
-                status.update(label="Fit failed", state="error", expanded=True)
-                st.error(f"fit of {law_name!r} on runs {train} failed: {_state.describe(exc)}")
+    with status_area.status(f"Fitting {law_name} on {len(train)} runs…", expanded=True) as status:
+        try:
+            if law_name not in laws:
+                raise ValueError("no curve law is available in this installation")
+            if not train:
+                raise ValueError("pick at least one train run")
+            options = _fitcache.parse_options(options_text)
+            if law_name == "mpl":
+                options.setdefault("convention", convention)
+                if fast:
+                    options = {**lawfit.laws.MultiPowerLaw.for_fitting(
+                        options["convention"]).options(), **options}
+            st.write(f"law options: `{json.dumps(options)}` · metric `{metric}`")
+            result = _fitcache.fit(law_name, options, runs.select(train), n_boot=int(n_boot),
+                                   metric=metric, num_starts=int(num_starts))
+            name = f"{law_name} {options.get('convention', '')} on {', '.join(train)}".strip()
+            _fitcache.remember(name, result)
+            st.session_state["fit_heldout"] = held
+            status.update(label=f"Fit finished: {result.message or 'done'}", state="complete",
+                          expanded=False)
+        except Exception as exc:  # noqa: BLE001 - shown, never a traceback
+            status.update(label="Fit failed", state="error", expanded=True)
+            st.error(f"fit of {law_name!r} on runs {train} failed: {_state.describe(exc)}")
 
 # -- re-upload ------------------------------------------------------------------------------
 with st.expander("Load a saved fit (JSON)"):

@@ -149,12 +149,7 @@ def test_fit_runs_in_a_status_with_bands_and_stderr(boot_fit):
     (d,) = at.session_state["fits"].values()
     res = lawfit.load_fit(d)
     assert res.draws is not None and len(next(iter(res.draws.values()))) == 8
-    def walk(node):
-        yield node
-        for child in getattr(node, "children", {}).values():
-            yield from walk(child)
-
-    labels = [b.label for b in walk(at.main) if type(b).__name__ == "Status"]
+    labels = [b.label for b in at.get("status")]
     assert len(labels) == 1 and labels[0].startswith("Fit finished"), labels
     fig = chart_specs(at)["fit_plot"]
     bands = [t for t in fig["data"] if t.get("fill") == "tonexty"]

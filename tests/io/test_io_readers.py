@@ -711,6 +711,7 @@ HUGE = "9" * 5000  # beyond CPython's 4,300-digit int() limit (found by the fuzz
     "line",
     [
         f" iteration {HUGE}/ 1000 | learning rate: 1.0E-03 | lm loss: 4.0E+00 |",
+        f" iteration {2**63}/ 1000 | learning rate: 1.0E-03 | lm loss: 4.0E+00 |",  # 19 digits
         f" iteration 10/ {HUGE} | learning rate: 1.0E-03 | lm loss: 4.0E+00 |",
         f" validation loss at iteration {HUGE} | lm loss value: 3.9E+00 |",
         f"iteration: {HUGE} / 1000 | lr: 1.0E-03 | lm_loss: 4.0 |",
