@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Observations", "Run", "RunSet"]
+__all__ = ["Observations", "Run", "RunSet", "as_runset"]
 
 
 class Observations(NamedTuple):
@@ -360,6 +360,55 @@ class RunSet(Sequence[Run]):
 
 
 _MISSING = object()
+
+
+def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
+    """The one coercion of "some runs" to a non-empty :class:`RunSet`.
+
+    Accepts a :class:`RunSet`, a :class:`Run`, a list or tuple of Runs, or a path (``str`` /
+    ``os.PathLike``) read with :func:`lawfit.io.read`. Anything else, and empty input, raises a
+    ``ValueError`` naming ``argument``.
+
+    Example:
+        >>> import numpy as np
+        >>> from lawfit.runs import Run, as_runset
+        >>> as_runset(Run("a", lr=np.ones(3))).ids
+        ('a',)
+        >>> as_runset([])
+        Traceback (most recent call last):
+        ...
+        ValueError: runs is empty: give at least one lawfit Run (a Run, a list of Runs, a RunSet or a path to logs)
+    """
+    import os
+
+    if isinstance(runs, RunSet):
+        out = runs
+    elif isinstance(runs, Run):
+        out = RunSet([runs])
+    elif isinstance(runs, (str, os.PathLike)):
+        from lawfit.io import read  # lazy: runs.py must not import lawfit.io at import time
+
+        out = read(runs)
+    elif isinstance(runs, (list, tuple)):
+        bad = [(i, type(r).__name__) for i, r in enumerate(runs) if not isinstance(r, Run)]
+        if bad:
+            i, kind = bad[0]
+            raise ValueError(
+                f"{argument}[{i}] is a {kind}, not a lawfit Run; build runs with lawfit.Run(...) or "
+                "read logs with lawfit.io.read(path)"
+            )
+        out = RunSet(runs)
+    else:
+        raise ValueError(
+            f"{argument} must be a lawfit Run, a list of Runs, a RunSet or a path to logs, got "
+            f"{type(runs).__name__}"
+        )
+    if len(out) == 0:
+        raise ValueError(
+            f"{argument} is empty: give at least one lawfit Run (a Run, a list of Runs, a RunSet or "
+            "a path to logs)"
+        )
+    return out
 
 
 def _meta_equal(a: Any, b: Any) -> bool:

@@ -105,21 +105,6 @@ def _fit_options() -> tuple[str, ...]:
     return tuple(n for n in params if n not in ("law", "runs"))
 
 
-def _as_runset(runs: Any):
-    from lawfit.runs import Run, RunSet
-
-    if isinstance(runs, RunSet):
-        return runs
-    if isinstance(runs, Run):
-        return RunSet([runs])
-    if isinstance(runs, (list, tuple)) and all(isinstance(r, Run) for r in runs):
-        return RunSet(list(runs))
-    raise ValueError(
-        f"runs must be a lawfit RunSet or a list of Runs (the training runs only), got "
-        f"{type(runs).__name__}"
-    )
-
-
 def _check_folds(folds: Any, ids: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     if folds is None:
         return tuple((r,) for r in ids)
@@ -221,12 +206,13 @@ def cross_validate(
     """
     from lawfit.fitting._fit import fit
     from lawfit.fitting._metrics import evaluate
+    from lawfit.runs import as_runset
 
     if score not in SCORES:
         raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
     if "metric" in fit_options:
         raise ValueError("pass metric= as cross_validate's own argument, not among the fit options")
-    runs = _as_runset(runs)
+    runs = as_runset(runs)
     ids = tuple(runs.ids)
     if len(ids) < 2:
         raise ValueError(

@@ -10,6 +10,8 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
+from lawfit.fitting._options import check_fit_options
+from lawfit.fitting._quality import assess
 from lawfit.fitting._result import FitResult, StartOutcomes
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
 from lawfit.fitting._solve import (
@@ -23,13 +25,14 @@ from lawfit.fitting._solve import (
 )
 from lawfit.fitting._transforms import to_natural_np
 
-__all__ = ["fit", "FitError", "resolve_law", "prepare_inputs"]
+__all__ = ["fit", "FitError", "resolve_law", "prepare_inputs", "coerce_runs"]
 
 GTOL, FTOL, MAX_ITER = 1e-9, 1e-12, 1000
 
 
 class FitError(RuntimeError):
-    """Raised by ``fit(..., throw=True)`` when no start converged."""
+    """Raised by ``fit(..., throw=True)`` when the fit is not usable (``status`` is
+    ``"not_converged"`` or ``"unusable"``)."""
 
 
 def resolve_law(law: Any) -> Any:
@@ -43,20 +46,32 @@ def resolve_law(law: Any) -> Any:
     return law
 
 
+def coerce_runs(runs: Any) -> Any:
+    """Runs (a Run, a list/tuple of Runs, a RunSet or a path; ``None``/empty refused) as a RunSet
+    via :func:`lawfit.runs.as_runset`; a law's own inputs (``LawInputs``, a ``MixtureTable``,
+    ...) unchanged, for the law's ``prepare`` to check."""
+    import os
+
+    from lawfit.laws._base import LawInputs
+    from lawfit.runs import Run, as_runset
+
+    if isinstance(runs, LawInputs):
+        return runs
+    if runs is None or isinstance(runs, (Run, list, tuple, str, os.PathLike)):
+        return as_runset(runs)
+    return runs
+
+
 def prepare_inputs(law: Any, runs: Any, *, metric: str, steps: Any, exclude_warmup: Any) -> Any:
+    """``law.prepare`` of ``runs`` (coerced by :func:`coerce_runs`); prepared ``LawInputs`` pass
+    through."""
     from lawfit.laws._base import LawInputs
 
     if isinstance(runs, LawInputs):
         if steps is not None:
             raise ValueError("steps= cannot be used with prepared LawInputs; select points in prepare()")
         return runs
-    from lawfit.runs import Run, RunSet
-
-    if isinstance(runs, Run):
-        runs = RunSet([runs])
-    elif isinstance(runs, (list, tuple)) and runs and all(isinstance(r, Run) for r in runs):
-        runs = RunSet(runs)
-    return law.prepare(runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
+    return law.prepare(coerce_runs(runs), metric=metric, steps=steps, exclude_warmup=exclude_warmup)
 
 
 @x64
@@ -111,7 +126,8 @@ def fit(
             ``{run_id: steps}``).
         exclude_warmup: drop points inside the warmup (law default when None).
         weights: per-run ``{run_id: w}`` or per-point ``[P]`` weights, multiplied into the law's.
-        throw: raise :class:`FitError` when no start converged (otherwise the result says so).
+        throw: raise :class:`FitError` when the fit is not usable (``result.success`` is False:
+            status ``"not_converged"`` or ``"unusable"``); otherwise the result says so.
         max_iter, gtol, ftol: L-BFGS iteration budget and stopping tolerances
             (``max|∇f| <= gtol`` in unconstrained space, or relative decrease ``<= ftol`` for 5
             iterations).
@@ -142,7 +158,14 @@ def fit(
         >>> res.success
         True
     """
+    check_fit_options(
+        metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
+        num_starts=num_starts, key=key, exclude_warmup=exclude_warmup, max_iter=max_iter,
+        gtol=gtol, ftol=ftol, stderr=stderr, keep=keep, screen_iter=screen_iter,
+        vectorize=vectorize, throw=throw, compiler_options=compiler_options,
+    )
     law = resolve_law(law)
+    runs = coerce_runs(runs)
     cands = tuple(law.candidates()) if hasattr(law, "candidates") else (law,)
     kwargs = dict(
         metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
@@ -165,7 +188,7 @@ def fit(
         }
         result = results[best].replace(selection=selection)
     if throw and not result.success:
-        raise FitError(result.report())
+        raise FitError(f"fit status {result.status!r}:\n{result.report()}")
     return result
 
 
@@ -258,19 +281,39 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
         with np.errstate(invalid="ignore"):
             sd = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
         se = dict(zip(prob.free, sd.tolist(), strict=True))
-    warnings = law_diagnostics(law, params, inputs) if best is not None else ()
+    diagnostics = law_diagnostics(law, params, inputs) if best is not None else ()
     horizon = fitted_horizon(inputs) if from_runs else None
     import jax as _jax
 
+    used = np.asarray(inputs.weight) > 0
+    yhat = fitted_predictions(law, params, inputs)[used] if best is not None else np.zeros(0)
+    status, quality, warnings = assess(
+        converged=success, params=params, free=prob.free, bounds=prob.bounds,
+        at_bounds=at_bounds, stderr=se, nonidentifiable=nonid,
+        y=np.asarray(inputs.y, np.float64)[used], yhat=yhat, starts=starts, diagnostics=diagnostics,
+    )
+    if status == "unusable":
+        message += "; UNUSABLE: " + ", ".join(dict.fromkeys(
+            i["code"] for i in quality["issues"] if i["severity"] == "unusable"))
     return FitResult(
         law=law, params=params, fixed=dict(prob.fixed), bounds=dict(prob.bounds), stderr=se,
-        covariance=cov, covariance_names=prob.free, objective=objective, success=success,
+        covariance=cov, covariance_names=prob.free, objective=objective,
+        success=status in ("ok", "doubtful"), status=status, quality=quality,
         message=message, starts=starts, n_converged=n_conv, at_bounds=tuple(at_bounds),
         metric=metric, loss=loss, delta=float(delta), exclude_warmup=exclude_warmup,
         n_points=int(np.sum(np.asarray(inputs.weight) > 0)), run_ids=tuple(inputs.run_ids),
         stats=stats, versions={"lawfit": __version__, "jax": _jax.__version__},
         nonidentifiable=nonid, warnings=warnings, fitted_horizon=horizon,
     )
+
+
+def fitted_predictions(law, params, inputs) -> np.ndarray:
+    """The law's predictions at every point of ``inputs`` (the compiled predict program)."""
+    from lawfit.fitting._predict import predict_program
+
+    values = {k: np.float64(params[k]) for k in law.param_names}
+    with np.errstate(all="ignore"):
+        return np.asarray(predict_program(law)(values, inputs.x), np.float64)
 
 
 def law_diagnostics(law, params, inputs) -> tuple[str, ...]:

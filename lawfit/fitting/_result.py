@@ -110,7 +110,15 @@ class FitResult:
             :func:`lawfit.bootstrap` for a global picture).
         covariance_names: free parameter names, the order of ``covariance``.
         objective: best objective (sum of ``w ρ(r)``).
-        success: True when the best start converged.
+        success: True when the fit is usable: ``status`` is ``"ok"`` or ``"doubtful"`` (the best
+            start converged and no quality rule marks it unusable).
+        status: ``"ok"`` (converged, no quality issue), ``"doubtful"`` (usable, with warnings),
+            ``"unusable"`` (converged, but e.g. not identified or a poor fit of the fitted data)
+            or ``"not_converged"``. The rules: docs/fitting.md, "Fit quality"
+            (:mod:`lawfit.fitting._quality`).
+        quality: ``{"r2", "rel_rmse", "max_rel_error", "points_per_parameter", "issues":
+            [{"code", "severity", "message"}]}`` on the fitted data (``None`` for results not
+            made by the engine).
         message: human-readable status.
         starts: per-start outcomes.
         n_converged: number of converged starts.
@@ -127,8 +135,9 @@ class FitResult:
         nonidentifiable: free parameters the data do not identify (Gauss-Newton: a scaled
             singular direction, see :mod:`lawfit.fitting._uncertainty`); their ``stderr`` is
             ``inf``, never a misleadingly small number.
-        warnings: messages of the law's own checks at the fitted parameters
-            (``law.diagnostics(params, inputs)``, e.g. violated D-CPT trend requirements).
+        warnings: one message per quality issue, prefixed with its code (``"[at_bound] ..."``,
+            ``"[not_identified] ..."``), including the law's own checks at the fitted parameters
+            (``"[law_diagnostics] ..."``, e.g. violated D-CPT trend requirements).
         fitted_horizon: ``{"steps": (min, max), "runs": {run_id: (min, max)}}``: the global steps
             of the points the fit saw (``None`` for inputs not indexed by step, e.g. tables).
             :meth:`predict` beyond ``max`` emits an :class:`ExtrapolationWarning`.
@@ -161,6 +170,17 @@ class FitResult:
     nonidentifiable: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     fitted_horizon: dict[str, Any] | None = None
+    status: str = ""
+    quality: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        from lawfit.fitting._quality import STATUSES
+
+        if not self.status:  # a hand-made result: its status follows ``success``
+            object.__setattr__(self, "status", "ok" if self.success else "not_converged")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {list(STATUSES)}, got {self.status!r}")
+        object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
 
     @property
     def fitted_steps(self) -> tuple[int, int] | None:

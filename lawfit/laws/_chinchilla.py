@@ -98,12 +98,11 @@ class Chinchilla(Law):
     def prepare(self, runs: Any, *, metric: str = "loss", steps: Any = None,
                 exclude_warmup: bool | None = None, predict: bool = False) -> LawInputs:
         """Points from runs with ``meta["N"]`` and ``meta["D"]`` or ``meta["tokens_per_step"]``."""
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset
 
         if isinstance(runs, LawInputs):
             return runs
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         N, D, Y, RI, ST = [], [], [], [], []
         for i, run in enumerate(runs):
             if run.meta.get("N") is None:

@@ -263,10 +263,9 @@ class CPTLaw(Law):
         exclude_warmup: bool | None = None,
         predict: bool = False,
     ) -> LawInputs:
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset
 
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         if exclude_warmup is None:
             exclude_warmup = True
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("S1_pt", "S2_pt", "S1_cpt", "S2_cpt", "N", "r_cpt")}

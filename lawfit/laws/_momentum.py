@@ -189,10 +189,9 @@ class MomentumLaw(Law):
         ``exclude_warmup`` (default True) drops fitted points inside the warmup (``step < W``);
         predictions are made wherever asked.
         """
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset
 
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         if self.lam == "grid":
             raise ValueError(
                 "MomentumLaw(lam='grid') has no single λ; lawfit.fit chooses it, or use "

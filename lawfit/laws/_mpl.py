@@ -58,7 +58,7 @@ import numpy as np
 from lawfit._x64 import x64
 from lawfit.laws import _mpl_terms as terms
 from lawfit.laws._base import Law, LawInputs, ParamSpec
-from lawfit.runs import Run, RunSet
+from lawfit.runs import Run, RunSet, as_runset
 
 __all__ = ["MultiPowerLaw", "CONVENTIONS", "VARIANTS", "REPO_PARAMS", "PAPER_TABLE7"]
 
@@ -203,7 +203,7 @@ class MultiPowerLaw(Law):
         ``exclude_warmup`` (default: True for ``"paper"``/``"tissue"``, False for ``"repo"``)
         drops points with s < W; in ``"paper"``/``"tissue"`` such points raise instead.
         """
-        runs = _as_runset(runs)
+        runs = as_runset(runs)
         if exclude_warmup is None:
             exclude_warmup = self.convention != "repo"
         per_run, ys, run_index, all_steps = [], [], [], []
@@ -367,19 +367,6 @@ class MultiPowerLaw(Law):
 # ---------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _as_runset(runs: Any) -> RunSet:
-    if isinstance(runs, RunSet):
-        return runs
-    if isinstance(runs, Run):
-        return RunSet([runs])
-    try:
-        return RunSet(list(runs))
-    except TypeError:
-        raise ValueError(
-            f"runs must be a lawfit RunSet, a Run or a sequence of Runs, got {type(runs).__name__}"
-        ) from None
 
 
 def _warmup(run: Run) -> int:
