@@ -15,8 +15,9 @@ from lawfit.fitting._batch import fit_many
 from lawfit.fitting._cache import enable_compilation_cache
 from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
+from lawfit.fitting._load import load_fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
-from lawfit.fitting._result import ExtrapolationWarning, FitResult, StartOutcomes, load_fit
+from lawfit.fitting._result import ExtrapolationWarning, FitResult, StartOutcomes
 from lawfit.fitting._uncertainty import bootstrap
 
 __all__ = [

@@ -3,7 +3,7 @@
 Everything needed to predict again is stored: the law spec (name + options, i.e. convention,
 lambda, ...), the natural parameters as float64, the fit settings, the per-start outcomes, the
 local (Gauss-Newton) uncertainty and optional bootstrap draws. ``to_dict`` is JSON-able and
-``load_fit`` rebuilds a result whose predictions are bit-identical.
+``load_fit`` (:mod:`lawfit.fitting._load`) rebuilds a result whose predictions are bit-identical.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import numpy as np
 
 from lawfit._x64 import x64
 
-__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "load_fit"]
+__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT"]
+
+FORMAT = "lawfit.FitResult/1"  # the artifact version written by to_dict (lawfit.fitting._load reads it)
 
 
 class ExtrapolationWarning(UserWarning):
@@ -83,6 +85,19 @@ def _floats(a: Any) -> Any:
         v = float(a)
         return v if math.isfinite(v) else repr(v)
     return [_floats(v) for v in a]
+
+
+def _jsonable(obj: Any) -> Any:
+    """``obj`` (dicts, lists, numbers, strings) with non-finite floats as strings."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _floats(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 def _unfloats(a: Any) -> Any:
@@ -285,8 +300,13 @@ class FitResult:
     def report(self) -> str:
         """An lmfit-like text report."""
         lines = [f"[[Fit]] {self.law!r}"]
-        status = "success" if self.success else "FAILED"
-        lines.append(f"    status             = {status}: {self.message}")
+        lines.append(f"    status             = {self.status}: {self.message}")
+        if self.quality is not None:
+            codes = ", ".join(dict.fromkeys(i["code"] for i in self.quality.get("issues", ()))) or "none"
+            lines.append(
+                f"    fit quality        = R² {self.quality.get('r2', math.nan):.6g} on the fitted "
+                f"data; issues: {codes}"
+            )
         if self.starts is not None:
             k = len(self.starts.status)
             lines.append(f"    starts converged   = {self.n_converged} / {k}")
@@ -331,7 +351,7 @@ class FitResult:
                 "is reported as inf. Fix some of them (fixed=...) or add data that separate them"
             )
         if self.warnings:
-            lines.append("[[Warnings]] (law diagnostics at the fitted parameters)")
+            lines.append("[[Warnings]] (fit quality and law diagnostics; docs/fitting.md)")
             lines.extend(f"    ! {m}" for m in self.warnings)
         if self.fitted_horizon is not None and len(self.fitted_horizon["runs"]) > 1:
             lines.append("[[Fitted horizon]] (steps per run)")
@@ -360,7 +380,7 @@ class FitResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (floats kept exactly; NaN/inf as strings)."""
         return {
-            "format": "lawfit.FitResult/1",
+            "format": FORMAT,
             "versions": dict(self.versions),
             "law": self.law.to_spec(),
             "params": {k: _floats(v) for k, v in self.params.items()},
@@ -371,6 +391,8 @@ class FitResult:
             "covariance_names": list(self.covariance_names),
             "objective": _floats(self.objective),
             "success": bool(self.success),
+            "status": self.status,
+            "quality": None if self.quality is None else _jsonable(self.quality),
             "message": self.message,
             "starts": None if self.starts is None else self.starts.to_dict(),
             "n_converged": int(self.n_converged),
@@ -402,70 +424,3 @@ class FitResult:
 
     def replace(self, **changes: Any) -> FitResult:
         return replace(self, **changes)
-
-
-def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
-    """Rebuild a :class:`FitResult` from :meth:`FitResult.to_dict` output or a JSON file path.
-
-    Example:
-        >>> # res2 = lawfit.load_fit(res.to_dict()); res2.predict(run) == res.predict(run)
-    """
-    from lawfit.laws import from_spec
-
-    if isinstance(source, (str, Path)):
-        p = Path(source)
-        if not p.exists():
-            raise ValueError(f"load_fit: no file {str(p)!r}")
-        try:
-            d = json.loads(p.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"load_fit: {str(p)!r} is not valid JSON ({e})") from None
-    else:
-        d = dict(source)
-    if not str(d.get("format", "")).startswith("lawfit.FitResult/"):
-        raise ValueError(
-            f"load_fit: not a lawfit fit (format={d.get('format')!r}); pass FitResult.to_dict() output"
-        )
-    law = from_spec(d["law"])
-    fl = lambda v: float(_unfloats(v))  # noqa: E731
-    cov = d.get("covariance")
-    draws = d.get("draws")
-    return FitResult(
-        law=law,
-        params={k: fl(v) for k, v in d["params"].items()},
-        fixed={k: fl(v) for k, v in d.get("fixed", {}).items()},
-        bounds={k: (fl(a), fl(b)) for k, (a, b) in d.get("bounds", {}).items()},
-        stderr=None if d.get("stderr") is None else {k: fl(v) for k, v in d["stderr"].items()},
-        covariance=None if cov is None else np.asarray(_unfloats(cov), dtype=np.float64),
-        covariance_names=tuple(d.get("covariance_names", ())),
-        objective=fl(d.get("objective", "nan")),
-        success=bool(d.get("success", False)),
-        message=d.get("message", ""),
-        starts=None if d.get("starts") is None else StartOutcomes.from_dict(d["starts"]),
-        n_converged=int(d.get("n_converged", 0)),
-        at_bounds=tuple(d.get("at_bounds", ())),
-        metric=d.get("metric", "loss"),
-        loss=d.get("loss", "huber_log"),
-        delta=float(d.get("delta", 1e-3)),
-        exclude_warmup=d.get("exclude_warmup"),
-        n_points=int(d.get("n_points", 0)),
-        run_ids=tuple(d.get("run_ids", ())),
-        stats={k: fl(v) for k, v in d.get("stats", {}).items()},
-        selection=d.get("selection"),
-        draws=None if draws is None else {k: np.asarray(_unfloats(v), dtype=np.float64) for k, v in draws.items()},
-        bootstrap_info=d.get("bootstrap_info"),
-        versions=dict(d.get("versions", {})),
-        # fields added later: absent in older JSON
-        nonidentifiable=tuple(d.get("nonidentifiable") or ()),
-        warnings=tuple(d.get("warnings") or ()),
-        fitted_horizon=_horizon(d.get("fitted_horizon")),
-    )
-
-
-def _horizon(h: Any) -> dict[str, Any] | None:
-    if not h:
-        return None
-    return {
-        "steps": (int(h["steps"][0]), int(h["steps"][1])),
-        "runs": {str(k): (int(a), int(b)) for k, (a, b) in (h.get("runs") or {}).items()},
-    }

@@ -59,6 +59,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit._x64 import x64
 from lawfit.laws._areas import cpt_areas, substitute_warmup
 from lawfit.laws._base import Law, LawInputs, ParamSpec
@@ -111,28 +112,22 @@ class CPTLaw(Law):
         released_pt_final_lr: float = 0.0,
         shift: str = "B",
     ) -> None:
-        if not (0.0 < float(lam) < 1.0):
-            raise ValueError(f"lam must be in (0, 1), got {lam!r}")
+        lam = check_real("lam", lam, above=0, below=1)
         for arg, val, ok in (
             ("momentum", momentum, _MOMENTUM),
             ("warmup", warmup, _WARMUP),
             ("replay", replay, _REPLAY),
             ("shift", shift, _SHIFT),
         ):
-            if val not in ok:
-                raise ValueError(f"{arg} must be one of {list(ok)}, got {val!r}")
-        if not float(n_unit) > 0:
-            raise ValueError(f"n_unit must be positive, got {n_unit!r}")
-        if not float(released_pt_final_lr) >= 0:
-            raise ValueError(f"released_pt_final_lr must be >= 0, got {released_pt_final_lr!r}")
-        self.lam = float(lam)
+            check_choice(arg, val, ok)
+        self.lam = lam
         self.momentum = momentum
         self.warmup = warmup
-        self.size = bool(size)
-        self.n_unit = float(n_unit)
+        self.size = check_bool("size", size)
+        self.n_unit = check_real("n_unit", n_unit, above=0)
         self.replay = replay
-        self.released = bool(released)
-        self.released_pt_final_lr = float(released_pt_final_lr)
+        self.released = check_bool("released", released)
+        self.released_pt_final_lr = check_real("released_pt_final_lr", released_pt_final_lr, at_least=0)
         self.shift = shift
 
     def options(self) -> dict[str, Any]:

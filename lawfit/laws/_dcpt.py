@@ -38,6 +38,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit._x64 import x64
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
@@ -65,19 +66,12 @@ class DCPTLaw(Law):
         n_unit: float = 1e9,
         d_unit: float = 1e9,
     ) -> None:
-        if target not in ("general", "domain"):
-            raise ValueError(f"target must be 'general' or 'domain', got {target!r}")
-        if learnability not in ("given", "probe"):
-            raise ValueError(f"learnability must be 'given' or 'probe', got {learnability!r}")
-        for arg, v in (("n_unit", n_unit), ("d_unit", d_unit)):
-            if not float(v) > 0:
-                raise ValueError(f"{arg} must be positive, got {v!r}")
-        self.target = target
-        self.size_term = bool(size_term)
-        self.cross_domain = bool(cross_domain)
-        self.learnability = learnability
-        self.n_unit = float(n_unit)
-        self.d_unit = float(d_unit)
+        self.target = check_choice("target", target, ("general", "domain"))
+        self.size_term = check_bool("size_term", size_term)
+        self.cross_domain = check_bool("cross_domain", cross_domain)
+        self.learnability = check_choice("learnability", learnability, ("given", "probe"))
+        self.n_unit = check_real("n_unit", n_unit, above=0)
+        self.d_unit = check_real("d_unit", d_unit, above=0)
 
     def options(self) -> dict[str, Any]:
         return {

@@ -51,6 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit.laws._areas import areas, substitute_warmup
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
@@ -127,23 +128,20 @@ class MomentumLaw(Law):
 
     def __init__(self, lam: float | str = 0.999, warmup: str = "tissue", model_size: bool = False,
                  n_scale: float = 1.0, lam_grid: tuple[float, ...] = LAM_GRID) -> None:
-        if warmup not in WARMUPS:
-            raise ValueError(f"warmup must be one of {WARMUPS}, got {warmup!r}")
-        lam_grid = tuple(float(v) for v in lam_grid)
-        for v in lam_grid:
-            if not 0 < v < 1:
-                raise ValueError(f"lam_grid values must lie in (0, 1), got {v!r}")
+        check_choice("warmup", warmup, WARMUPS)
+        if isinstance(lam_grid, (str, bytes)) or not hasattr(lam_grid, "__iter__"):
+            raise ValueError(f"lam_grid must be a list of numbers in (0, 1), got {lam_grid!r}")
+        lam_grid = tuple(check_real("lam_grid values", v, above=0, below=1) for v in lam_grid)
+        if not lam_grid:
+            raise ValueError("lam_grid must hold at least one λ in (0, 1)")
         if isinstance(lam, str):
             if lam != "grid":
                 raise ValueError(f"lam must be a float in (0, 1) or 'grid', got {lam!r}")
         else:
-            lam = float(lam)
-            if not 0 < lam < 1:
-                raise ValueError(f"lam must lie in (0, 1) (the paper uses 0.999), got {lam!r}")
-        if not (math.isfinite(n_scale) and n_scale > 0):
-            raise ValueError(f"n_scale must be a positive number, got {n_scale!r}")
-        self.lam, self.warmup, self.model_size = lam, warmup, bool(model_size)
-        self.n_scale, self.lam_grid = float(n_scale), lam_grid
+            lam = check_real("lam (the paper uses 0.999)", lam, above=0, below=1)
+        self.lam, self.warmup = lam, warmup
+        self.model_size = check_bool("model_size", model_size)
+        self.n_scale, self.lam_grid = check_real("n_scale", n_scale, above=0), lam_grid
 
     def options(self) -> dict[str, Any]:
         out: dict[str, Any] = {"lam": self.lam, "warmup": self.warmup}
