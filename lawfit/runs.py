@@ -386,6 +386,13 @@ def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
     elif isinstance(runs, Run):
         out = RunSet([runs])
     elif isinstance(runs, (str, os.PathLike)):
+        from pathlib import Path
+
+        if not Path(runs).exists():
+            raise ValueError(
+                f"{argument}: no file or folder {str(runs)!r}; pass lawfit Runs, a RunSet or the path "
+                "of logs that lawfit.io.read can import"
+            )
         from lawfit.io import read  # lazy: runs.py must not import lawfit.io at import time
 
         out = read(runs)

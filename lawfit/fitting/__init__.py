@@ -17,7 +17,12 @@ from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._load import load_fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
-from lawfit.fitting._result import ExtrapolationWarning, FitResult, StartOutcomes
+from lawfit.fitting._result import (
+    ExtrapolationWarning,
+    FitResult,
+    StartOutcomes,
+    UndefinedPredictionWarning,
+)
 from lawfit.fitting._uncertainty import bootstrap
 
 __all__ = [
@@ -26,6 +31,7 @@ __all__ = [
     "FitError",
     "FitResult",
     "StartOutcomes",
+    "UndefinedPredictionWarning",
     "bootstrap",
     "cross_validate",
     "enable_compilation_cache",

@@ -10,6 +10,7 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
+from lawfit.fitting._inputs import coerce_runs, prepare_inputs
 from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._quality import assess
 from lawfit.fitting._result import FitResult, StartOutcomes
@@ -44,34 +45,6 @@ def resolve_law(law: Any) -> Any:
     if not isinstance(law, Law):
         raise ValueError(f"law must be a lawfit law or a registry name, got {type(law).__name__}")
     return law
-
-
-def coerce_runs(runs: Any) -> Any:
-    """Runs (a Run, a list/tuple of Runs, a RunSet or a path; ``None``/empty refused) as a RunSet
-    via :func:`lawfit.runs.as_runset`; a law's own inputs (``LawInputs``, a ``MixtureTable``,
-    ...) unchanged, for the law's ``prepare`` to check."""
-    import os
-
-    from lawfit.laws._base import LawInputs
-    from lawfit.runs import Run, as_runset
-
-    if isinstance(runs, LawInputs):
-        return runs
-    if runs is None or isinstance(runs, (Run, list, tuple, str, os.PathLike)):
-        return as_runset(runs)
-    return runs
-
-
-def prepare_inputs(law: Any, runs: Any, *, metric: str, steps: Any, exclude_warmup: Any) -> Any:
-    """``law.prepare`` of ``runs`` (coerced by :func:`coerce_runs`); prepared ``LawInputs`` pass
-    through."""
-    from lawfit.laws._base import LawInputs
-
-    if isinstance(runs, LawInputs):
-        if steps is not None:
-            raise ValueError("steps= cannot be used with prepared LawInputs; select points in prepare()")
-        return runs
-    return law.prepare(coerce_runs(runs), metric=metric, steps=steps, exclude_warmup=exclude_warmup)
 
 
 @x64
@@ -217,10 +190,12 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
 
 
 def is_runs(runs) -> bool:
-    """True for a Run, RunSet or list of runs (their points are indexed by training step)."""
+    """True for a Run, RunSet, list of runs or a path to logs (points indexed by training step)."""
+    import os
+
     from lawfit.runs import Run, RunSet
 
-    if isinstance(runs, (Run, RunSet)):
+    if isinstance(runs, (Run, RunSet, str, os.PathLike)):
         return True
     return isinstance(runs, (list, tuple)) and bool(runs) and all(isinstance(r, Run) for r in runs)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from lawfit._x64 import x64
 
-__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT"]
+__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT", "UndefinedPredictionWarning"]
 
 FORMAT = "lawfit.FitResult/1"  # the artifact version written by to_dict (lawfit.fitting._load reads it)
 
@@ -29,6 +29,11 @@ class ExtrapolationWarning(UserWarning):
     """:meth:`FitResult.predict` was asked for steps beyond the fitted horizon (the largest
     step among the fitted points). The prediction is still returned; filter the warning with
     ``warnings.simplefilter("ignore", lawfit.fitting.ExtrapolationWarning)`` when intended."""
+
+
+class UndefinedPredictionWarning(UserWarning):
+    """:meth:`FitResult.predict` was asked for steps where the law gives no value (e.g. inside
+    the warmup for the MPL ``"paper"`` convention): those entries are NaN, never dropped."""
 
 
 @dataclass(frozen=True)
@@ -226,9 +231,13 @@ class FitResult:
         Args:
             target: a :class:`lawfit.Run` / :class:`lawfit.RunSet`, a 1-D per-step LR array
                 (from step 0), a schedule (callable of the step, or a spec dict; needs ``steps``),
-                or ``LawInputs`` (e.g. ``Chinchilla.table(N, D)``).
-            steps: global steps to predict at (default: the run's observed steps, or every step
-                of an LR array).
+                the law's own table (a ``MixtureTable`` for D-CPT/CMR, ``{"N": [...], "D": [...]}``
+                for Chinchilla, ``{"N", "D", "r"}`` for D-CPT) or ``LawInputs`` (e.g.
+                ``Chinchilla.table(N, D)``).
+            steps: global steps to predict at (default: the points the law takes from the run,
+                i.e. its observed steps outside any region where the law is undefined; every step
+                of an LR array). Explicit steps are returned exactly, in the order given: NaN
+                (with an :class:`UndefinedPredictionWarning`) where the law is undefined.
             band: ``None``, a coverage in (0, 1) such as ``0.9``, or a ``(lower_q, upper_q)``
                 pair. Needs bootstrap draws (:func:`lawfit.bootstrap`).
 
@@ -239,18 +248,33 @@ class FitResult:
             For a single run / array / schedule / inputs: a ``[P]`` float64 array, or
             ``(prediction, lower, upper)`` with ``band``. For a RunSet: ``{run_id: that}``.
         """
-        from lawfit.fitting._predict import prepare_target
+        from lawfit.fitting._predict import align, prepare_target
 
-        inputs, split = prepare_target(self, target, steps, metric=metric)
+        inputs, split, wanted = prepare_target(self, target, steps, metric=metric)
         self._check_horizon(target, inputs)
         pred = self.predict_inputs(inputs)
         if band is not None:
             lo, hi = self._band(inputs, band)
+        run_index = np.asarray(inputs.run_index)
+        if wanted is not None:  # exactly the requested steps, NaN where the law gives no value
+            n_asked = sum(w.size for w in wanted)
+            if band is not None:
+                lo, hi = align(inputs, lo, wanted)[0], align(inputs, hi, wanted)[0]
+            pred, run_index = align(inputs, pred, wanted)
+            missing = int(np.sum(np.isnan(pred)))
+            if missing:
+                warnings.warn(
+                    f"{missing} of the {n_asked} requested steps have no prediction (NaN): the law "
+                    f"{self.law!r} is undefined there (e.g. inside the warmup for the 'paper' "
+                    "convention) or the run lacks the inputs it needs",
+                    UndefinedPredictionWarning,
+                    stacklevel=3,
+                )
         if split is None:
             return pred if band is None else (pred, lo, hi)
         out = {}
         for i, rid in enumerate(split):
-            sel = np.asarray(inputs.run_index) == i
+            sel = run_index == i
             out[rid] = pred[sel] if band is None else (pred[sel], lo[sel], hi[sel])
         return out
 

@@ -208,16 +208,29 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     """
     import jax
 
+    from lawfit._validate import check_choice, check_int
     from lawfit._x64 import x64
-    from lawfit.fitting._fit import prepare_inputs
+    from lawfit.fitting._inputs import prepare_inputs
+    from lawfit.fitting._options import check_key, check_solver
+    from lawfit.fitting._result import FitResult
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
 
+    if not isinstance(result, FitResult):
+        raise ValueError(f"result must be a lawfit FitResult (from lawfit.fit), got {type(result).__name__}")
+    check_int("n", n, minimum=1)
+    check_choice("kind", kind, ("runs", "points"))
+    check_key(key)
+    check_solver(max_iter=max_iter, gtol=gtol, ftol=ftol, vectorize=vectorize)
+    if not all(np.isfinite(result.params[k]) for k in result.covariance_names):
+        raise ValueError(
+            f"bootstrap: result has non-finite parameters ({result.status!r} fit); bootstrap a "
+            "converged fit"
+        )
+
     @x64
     def run():
-        if int(n) < 1:
-            raise ValueError(f"bootstrap: n must be >= 1, got {n!r}")
         law = result.law
         if not result.covariance_names:
             raise ValueError("bootstrap: the result has no free parameters")

@@ -431,9 +431,10 @@ def _lldl_start(y: np.ndarray, area: np.ndarray, dsum: np.ndarray):
     """Variable projection for y ≈ L0 + A area^-α - B dsum: grid over (L0, α), least squares for
     (A, B) with A > 0, B >= 0; best by squared log residual."""
     y_min = y.min()
-    best = (np.inf, y_min - 0.1, 0.5, 0.5, 100.0)
+    best = (np.inf, 0.5 * y_min, 0.5, 0.5, 100.0)
     has_drop = np.ptp(dsum) > 0
-    for l0 in np.linspace(max(y_min - 1.0, 0.05 * y_min), y_min - 1e-3, 40):
+    # L0 strictly inside (0, y_min) whatever the scale of the losses (a loss of 0.003 too)
+    for l0 in np.linspace(max(y_min - 1.0, 0.05 * y_min), y_min - min(1e-3, 1e-3 * y_min), 40):
         for alpha in np.linspace(0.1, 1.2, 23):
             u = area ** (-alpha)
             design = np.stack([u, -dsum], axis=1) if has_drop else u[:, None]
