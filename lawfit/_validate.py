@@ -103,3 +103,16 @@ def _range(lo: int | None, hi: int | None) -> str:
     if hi is not None:
         return f" <= {hi}"
     return ""
+
+
+def check_horizon(total_steps: Any, warmup_steps: Any, peak_lr: Any) -> tuple[int, int, float]:
+    """A schedule horizon: ``total_steps >= 1``, ``0 <= warmup_steps < total_steps``,
+    ``peak_lr > 0``."""
+    total = check_int("total_steps", total_steps, minimum=1)
+    warm = check_int("warmup_steps", warmup_steps, minimum=0)
+    if warm >= total:
+        raise ValueError(
+            f"warmup_steps must be below total_steps ({total}), got {warm}; the schedule needs "
+            "steps after the warmup"
+        )
+    return total, warm, check_real("peak_lr", peak_lr, above=0)

@@ -1,8 +1,8 @@
 """``lawfit fit``, ``lawfit evaluate``, ``lawfit predict`` and ``lawfit optimize schedule``.
 
 All numerics come from the library; this module only parses arguments and formats output.
-JSON on stdout by default (``--format table`` for people); exit codes 0 ok, 1 fit did not
-converge, 2 bad input.
+JSON on stdout by default (``--format table`` for people); exit codes 0 ok (status ``ok`` or
+``doubtful``, warnings on stderr), 1 fit did not converge or is unusable, 2 bad input.
 """
 
 import json
@@ -41,25 +41,6 @@ def _law(name: str, options: list[str]):
         return laws.get(name, **kwargs)
     except (TypeError, ValueError) as e:
         fail(f"cannot build law {name!r} with {kwargs}: {e}", f"laws: {list(LAW_OPTIONS)}")
-
-
-def _diagnostics(result, data) -> list[str]:
-    """The law's own checks of the fitted parameters (e.g. the D-CPT trend requirements), run in
-    float64 like every lawfit entry point."""
-    import jax
-
-    with jax.enable_x64(True):
-        return _law_diagnostics(result, data)
-
-
-def _law_diagnostics(result, data) -> list[str]:
-    check = getattr(result.law, "diagnostics", None)
-    if check is None:
-        return []
-    try:
-        return list(check(result.params, data))
-    except (TypeError, ValueError):
-        return list(check(result.params))
 
 
 def register(app: typer.Typer) -> None:
@@ -104,8 +85,7 @@ def register(app: typer.Typer) -> None:
                     result = lawfit.bootstrap(result, sel, n=bootstrap, kind=bootstrap_kind, key=seed)
         except (KeyError, ValueError) as e:
             fail(str(e).strip("'\""), "check run ids with 'lawfit import', the metric name and the law")
-        notes = list(dict.fromkeys([str(w.message) for w in caught] + list(getattr(result, "warnings", ()))
-                                   + _diagnostics(result, sel)))
+        notes = list(dict.fromkeys([str(w.message) for w in caught] + list(result.warnings)))
         for n in notes:
             typer.echo(f"warning: {n}", err=True)
         if out is not None:
@@ -115,7 +95,9 @@ def register(app: typer.Typer) -> None:
             "params": result.params,
             "stderr": getattr(result, "stderr", None),
             "objective": getattr(result, "objective", None),
-            "converged": int(getattr(result, "n_converged", 0)),
+            "status": result.status,
+            "success": bool(result.success),
+            "converged": int(result.n_converged),
             "bootstrap_draws": bootstrap,
             "warnings": notes,
         }
@@ -124,9 +106,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(result.report())
         else:
             emit(clean(payload), fmt)
-        if not payload["converged"]:
-            typer.echo("error: no start of the fit converged", err=True)
+        if result.status == "not_converged":
+            typer.echo("error: the fit did not converge (status not_converged)", err=True)
             typer.echo("hint: check the data, or fix/bound parameters in Python (lawfit.fit)", err=True)
+            raise typer.Exit(EXIT_NOT_CONVERGED)
+        if result.status == "unusable":
+            typer.echo("error: the fit converged but is unusable (status unusable; see the warnings)", err=True)
+            typer.echo("hint: add runs that identify the parameters, or choose another law", err=True)
             raise typer.Exit(EXIT_NOT_CONVERGED)
 
     @app.command("evaluate")

@@ -40,6 +40,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import jax
@@ -102,6 +103,8 @@ class Chinchilla(Law):
 
         if isinstance(runs, LawInputs):
             return runs
+        if isinstance(runs, Mapping) and "N" in runs and "D" in runs:  # (N, D[, loss]) points
+            return self.table(runs["N"], runs["D"], runs.get("loss"))
         runs = as_runset(runs)
         N, D, Y, RI, ST = [], [], [], [], []
         for i, run in enumerate(runs):

@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import jax.numpy as jnp
@@ -122,6 +123,21 @@ class DCPTLaw(Law):
         mesh = np.meshgrid(*(np.asarray(values[n], dtype=np.float64) for n in names), indexing="ij")
         return {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
 
+    def _points(self, points: Mapping[str, Any]) -> LawInputs:
+        cols = ("N", "D", "r", "K", "k1", "k2")
+        missing = [c for c in ("N", "D", "r") if c not in points]
+        unknown = [c for c in points if c not in cols]
+        if missing or unknown:
+            raise ValueError(
+                f"DCPTLaw points: a mapping needs keys 'N', 'D', 'r' (optional 'K', 'k1', 'k2'); "
+                f"missing {missing}, unknown {unknown}"
+            )
+        x = self.inputs(**{c: points[c] for c in cols if c in points})
+        n = int(x["N"].shape[0])
+        return LawInputs(x=x, y=jnp.full(n, jnp.nan), weight=jnp.zeros(n),
+                         run_index=np.zeros(n, dtype=np.int64), steps=np.arange(n, dtype=np.int64),
+                         run_ids=("points",))
+
     # -- data -----------------------------------------------------------------------------------
     def _share(self, r_d: np.ndarray) -> np.ndarray:
         return 1.0 - r_d if self.target == "general" else r_d
@@ -176,6 +192,8 @@ class DCPTLaw(Law):
     ) -> LawInputs:
         from lawfit.mixtures import MixtureTable
 
+        if isinstance(runs, Mapping):  # prediction points {"N", "D", "r"[, "K", "k1", "k2"]}
+            return self._points(runs)
         table = runs
         if not isinstance(table, MixtureTable):
             name = None if metric == "loss" else metric

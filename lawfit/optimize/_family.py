@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from lawfit._validate import check_horizon
 from lawfit._x64 import x64
 from lawfit.optimize._predict import MPL_PARAM_NAMES, final_loss_fn, resolve_mpl
 
@@ -134,6 +135,7 @@ def search_family(
         exponents: grid of ``k`` for the power shape; end_ratios: grid of ``rho``.
         refine: polish each family's best grid point with bounded Powell on (D, k, rho).
     """
+    check_horizon(total_steps, warmup_steps, peak_lr)
     import jax.numpy as jnp
     from scipy.optimize import minimize
 

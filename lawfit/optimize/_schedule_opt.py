@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from lawfit._validate import check_horizon
 from lawfit._x64 import x64
 from lawfit.optimize._predict import MPL_PARAM_NAMES, final_loss_fn, resolve_mpl
 
@@ -354,6 +355,7 @@ def optimize_schedule(
         fitted_horizon: the longest run the law was fitted on, in steps (read from the model
             when it knows it).
     """
+    check_horizon(total_steps, warmup_steps, peak_lr)
     from scipy.optimize import minimize
 
     t0 = time.perf_counter()

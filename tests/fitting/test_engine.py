@@ -252,7 +252,7 @@ def test_bootstrap_runs_and_points(clean_fit):
             assert "bootstrap 95%" in b.report()
             again = load_fit(json.loads(json.dumps(b.to_dict())))
             np.testing.assert_array_equal(again.draws["C"], b.draws["C"])
-    with pytest.raises(ValueError, match="'runs' or 'points'"):
+    with pytest.raises(ValueError, match=r"kind must be one of \['runs', 'points'\]"):
         lawfit.bootstrap(res, runs, n=4, kind="blocks")
 
 
