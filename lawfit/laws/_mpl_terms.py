@@ -36,61 +36,62 @@ GROUP_ELEMS = 1 << 19  # pairs per start evaluated at once (bounds memory)
 _PAD_STEP = np.float64(2**62)
 
 
-def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> list[np.ndarray]:
+def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> np.ndarray:
     """Split sorted decrement steps in blocks of <= block_size that never straddle a point step.
 
-    Returns a list of index arrays into ``dec_steps``."""
-    if dec_steps.size == 0:
-        return []
-    if block_size <= 1:
-        return [np.array([i]) for i in range(dec_steps.size)]
+    Returns the block boundaries (indices into ``dec_steps``): block j is
+    ``[bounds[j], bounds[j + 1])``."""
+    n = dec_steps.size
+    if n == 0 or block_size <= 1:
+        return np.arange(n + 1)
     seg = np.searchsorted(np.unique(point_steps), dec_steps, side="left")
-    out = []
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    ends = np.r_[starts[1:], dec_steps.size]
-    for a, b in zip(starts, ends, strict=True):
-        for c in range(a, b, block_size):
-            out.append(np.arange(c, min(c + block_size, b)))
-    return out
+    seg_starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    lens = np.r_[seg_starts[1:], n] - seg_starts
+    n_blocks = -(-lens // block_size)
+    within = np.arange(n_blocks.sum()) - np.repeat(np.cumsum(n_blocks) - n_blocks, n_blocks)
+    return np.r_[np.repeat(seg_starts, n_blocks) + within * block_size, n]
 
 
 FAR_ETA_RATIO = 1.25  # a coarse group never spans LRs further apart than this ratio
 
 
-def _coarsen(groups, ds, dv, lr, factor):
+def _coarsen(bounds, ds, dv, lr, factor):
     """Merge up to ``factor`` consecutive blocks while their LRs stay within FAR_ETA_RATIO and
     their decrements keep one sign (so G's argument varies little inside a coarse group)."""
-    out, cur, lo, hi, sign = [], [], np.inf, 0.0, 0.0
-    for g in groups:
-        e = lr[ds[g]]
-        sg = np.sign(dv[g].sum())
-        n_lo, n_hi = min(lo, e.min()), max(hi, e.max())
-        ok = cur and len(cur) < factor and sg == sign and n_lo > 0 and n_hi <= FAR_ETA_RATIO * n_lo
-        if cur and not ok:
-            out.append(np.concatenate(cur))
-            cur, n_lo, n_hi = [], e.min(), e.max()
-        cur.append(g)
-        lo, hi, sign = n_lo, n_hi, sg
-    out.append(np.concatenate(cur))
-    return out
+    st = bounds[:-1]
+    e = lr[ds]
+    lo_b, hi_b = np.minimum.reduceat(e, st), np.maximum.reduceat(e, st)
+    sg_b = np.sign(np.add.reduceat(dv, st))
+    out, count, lo, hi, sign = [0], 0, np.inf, 0.0, 0.0
+    for j in range(st.size):
+        n_lo, n_hi = min(lo, lo_b[j]), max(hi, hi_b[j])
+        ok = count and count < factor and sg_b[j] == sign and n_lo > 0 and n_hi <= FAR_ETA_RATIO * n_lo
+        if count and not ok:
+            out.append(int(st[j]))
+            count, n_lo, n_hi = 0, lo_b[j], hi_b[j]
+        count += 1
+        lo, hi, sign = n_lo, n_hi, sg_b[j]
+    out.append(int(bounds[-1]))
+    return np.asarray(out)
 
 
 class _Blocks:
-    """Per-block arrays of one run (see :func:`build_layout`)."""
+    """Per-block arrays of one run (see :func:`build_layout`); blocks partition the decrements
+    ``ds`` (steps) / ``dv`` (values) in order, block j being ``[bounds[j], bounds[j + 1])``."""
 
-    def __init__(self, blocks, ds, dv, lr, cs_m1, anchor):
-        rep = np.array(
-            [b[0] if anchor == "first" else b[len(b) // 2] for b in blocks], dtype=np.int64
-        )
-        self.first = np.array([ds[b[0]] for b in blocks], dtype=np.int64)
-        self.last = np.array([ds[b[-1]] for b in blocks], dtype=np.int64)
-        rstep = ds[rep]
+    def __init__(self, bounds, ds, dv, lr, cs_m1, anchor):
+        st, en = bounds[:-1], bounds[1:]
+        lens = en - st
+        rstep = ds[st if anchor == "first" else st + lens // 2]
+        self.first = ds[st].astype(np.int64)
+        self.last = ds[en - 1].astype(np.int64)
+        e = lr[ds]
         self.arrays = {
-            "d": np.array([dv[b].sum() for b in blocks]),
-            "dabs": np.array([np.abs(dv[b]).sum() for b in blocks]),
+            "d": np.add.reduceat(dv, st),
+            "dabs": np.add.reduceat(np.abs(dv), st),
             "eta": lr[rstep],
-            "eta_lo": np.array([lr[ds[b]].min() for b in blocks]),
-            "eta_hi": np.array([lr[ds[b]].max() for b in blocks]),
+            "eta_lo": np.minimum.reduceat(e, st),
+            "eta_hi": np.maximum.reduceat(e, st),
             "pk": cs_m1[rstep],
             "pk_first": cs_m1[self.first],
             "pk_last": cs_m1[self.last],
@@ -100,16 +101,16 @@ class _Blocks:
         }
         # members (for the second-order bound): block index, d_k, log(η_k/η_c), P[k-1] - P[c-1],
         # k - c, with c the block's representative step
-        owner = np.concatenate([np.full(len(b), j) for j, b in enumerate(blocks)])
-        member = ds[np.concatenate(blocks)]
+        owner = np.repeat(np.arange(st.size), lens)
+        rep = rstep[owner]
         with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.log(lr[member] / lr[rstep[owner]])
+            u = np.log(e / lr[rep])
         self.members = {
             "m_block": owner,
-            "m_d": dv[np.concatenate(blocks)],
+            "m_d": dv,
             "m_u": np.where(np.isfinite(u), u, np.nan),
-            "m_dp": cs_m1[member] - cs_m1[rstep[owner]],
-            "m_dk": (member - rstep[owner]).astype(np.float64),
+            "m_dp": cs_m1[ds] - cs_m1[rep],
+            "m_dk": (ds - rep).astype(np.float64),
         }
 
     def __len__(self):
@@ -180,14 +181,13 @@ def build_layout(
         if not with_tiles:
             continue
         ds, dv = run["dec_steps"].astype(np.int64), run["dec"]
-        fine_groups = _blocks(ds, steps, block_size)
-        if not fine_groups:
+        fine_bounds = _blocks(ds, steps, block_size)
+        if fine_bounds.size <= 1:
             continue
-        fine = _Blocks(fine_groups, ds, dv, lr, cs_m1, anchor)
+        fine = _Blocks(fine_bounds, ds, dv, lr, cs_m1, anchor)
         levels = [fine]
         if far_factor > 1:
-            coarse_groups = _coarsen(fine_groups, ds, dv, lr, far_factor)
-            coarse = _Blocks(coarse_groups, ds, dv, lr, cs_m1, anchor)
+            coarse = _Blocks(_coarsen(fine_bounds, ds, dv, lr, far_factor), ds, dv, lr, cs_m1, anchor)
             # number of fine blocks inside the first i coarse groups
             coarse.n_fine_before = np.searchsorted(
                 fine.first, np.r_[coarse.first, np.iinfo(np.int64).max], side="left"
@@ -203,7 +203,8 @@ def build_layout(
             n_dec += len(lev)
         # tiles: for each chunk of points, the decrement blocks it needs, in TILE_K pieces
         for a in range(0, steps.size, TILE_P):
-            pc = point_idx[a : a + TILE_P]
+            pc = np.pad(point_idx[a : a + TILE_P], (0, TILE_P - min(TILE_P, steps.size - a)),
+                        constant_values=-1)
             s_min, s_max = steps[a : a + TILE_P].min(), steps[a : a + TILE_P].max()
             n_fine = int(np.searchsorted(fine.first, s_max, side="right"))
             needed = []
@@ -215,10 +216,13 @@ def build_layout(
                 start_fine = min(int(coarse.n_fine_before[n_coarse]), n_fine)
             needed.append(offsets[0] + np.arange(start_fine, n_fine))
             needed = np.concatenate(needed)
-            for b in range(0, needed.size, TILE_K):
-                tiles_p.append(np.pad(pc, (0, TILE_P - pc.size), constant_values=-1))
-                dc = needed[b : b + TILE_K]
-                tiles_d.append(np.pad(dc, (0, TILE_K - dc.size), constant_values=-1))
+            n_tiles = -(-needed.size // TILE_K)
+            if n_tiles == 0:
+                continue
+            dc = np.full(n_tiles * TILE_K, -1, dtype=np.int64)
+            dc[: needed.size] = needed
+            tiles_d.append(dc.reshape(n_tiles, TILE_K))
+            tiles_p.append(np.broadcast_to(pc, (n_tiles, TILE_P)))
 
     x: dict[str, Any] = {
         "area": np.concatenate(area).astype(np.float64),
@@ -236,8 +240,8 @@ def build_layout(
         for k in _MEMBER_KEYS:  # one padding member (of the dummy decrement, d = 0)
             x[k] = np.concatenate(cols[k] + [[n_dec if k == "m_block" else 0.0]])
         x["m_block"] = x["m_block"].astype(np.int32)
-    tp = np.array(tiles_p, dtype=np.int64).reshape(-1, TILE_P)
-    td = np.array(tiles_d, dtype=np.int64).reshape(-1, TILE_K)
+    tp = np.concatenate(tiles_p).astype(np.int64) if tiles_p else np.zeros((0, TILE_P), np.int64)
+    td = np.concatenate(tiles_d).astype(np.int64) if tiles_d else np.zeros((0, TILE_K), np.int64)
     tp[tp < 0] = n_points
     td[td < 0] = n_dec
     if tp.shape[0] == 0:  # no decrement anywhere: one all-padding tile keeps shapes non-empty
