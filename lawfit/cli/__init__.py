@@ -64,7 +64,12 @@ def _root(
     0 ok, 1 a fit did not converge (or a proxy run diverged), 2 bad input (one error line on
     stderr plus a hint). Progress is drawn on stderr only on a terminal (LAWFIT_PROGRESS=always
     or never overrides). --debug (or LAWFIT_DEBUG=1) shows the traceback of an error.
+    Compiled JAX programs are cached in $XDG_CACHE_HOME/lawfit/jax
+    (~/.cache/lawfit/jax); LAWFIT_COMPILATION_CACHE=0 turns that off, =DIR moves it.
     """
+    from lawfit._compile_cache import enable_default_compilation_cache
+
+    enable_default_compilation_cache()
     _debug["on"] = debug
 
 

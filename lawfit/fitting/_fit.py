@@ -13,8 +13,9 @@ from lawfit._x64 import x64
 from lawfit.fitting._inputs import coerce_runs, prepare_inputs
 from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._quality import assess
+from lawfit.fitting._layout import fit_plan
 from lawfit.fitting._result import FitResult, StartOutcomes
-from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
+from lawfit.fitting._setup import check_observations, setup_problem
 from lawfit.fitting._solve import (
     CONVERGED,
     NONFINITE,
@@ -25,6 +26,7 @@ from lawfit.fitting._solve import (
     resolve_vectorize,
 )
 from lawfit.fitting._transforms import to_natural_np
+from lawfit.runs import FIT_POINTS
 
 __all__ = ["fit", "FitError", "resolve_law", "prepare_inputs", "coerce_runs"]
 
@@ -167,26 +169,45 @@ def fit(
 
 def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts, key, steps,
              exclude_warmup, weights, max_iter, gtol, ftol, stderr, keep, screen_iter,
-             compiler_options, vectorize) -> FitResult:
-    inputs = prepare_inputs(law, runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
-    inputs = apply_weights(inputs, weights)
-    n_points = check_observations(inputs, metric, loss)
-    prob = setup_problem(
-        law, inputs, init=init, bounds=bounds, fixed=fixed, loss=loss,
-        num_starts=num_starts, key=key, n_points=n_points,
-    )
-    cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
-                 screen_iter=int(screen_iter), keep=None if keep is None else int(keep),
-                 compiler_options=compiler_options, vectorize=vectorize)
-    solve = program(law, cfg)
-    y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
-    z, f, gmax, iters, status = jax.device_get(
-        solve(prob.z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
-              np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
-    )
-    return finish(law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric, loss=loss,
-                  delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
-                  from_runs=is_runs(runs))
+             compiler_options, vectorize, max_points=FIT_POINTS) -> FitResult:
+    plan = fit_plan(law, runs, metric=metric, steps=steps, weights=weights, max_points=max_points)
+    prob = cfg = z = f = None
+    tried = []
+    for level, layout_law in enumerate(plan.layouts):
+        inputs = plan.inputs(layout_law, runs, metric=metric, exclude_warmup=exclude_warmup, weights=weights)
+        if prob is None:
+            n_points = check_observations(inputs, metric, loss)
+            prob = setup_problem(
+                layout_law, inputs, init=init, bounds=bounds, fixed=fixed, loss=loss,
+                num_starts=num_starts, key=key, n_points=n_points,
+            )
+            cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
+                         screen_iter=int(screen_iter), keep=None if keep is None else int(keep),
+                         compiler_options=compiler_options, vectorize=vectorize)
+            z0 = prob.z0
+        else:  # warm restart of the best start on the finer layout
+            best = int(np.nanargmin(np.where(np.isfinite(f), f, np.inf)))
+            z0 = z[best : best + 1]
+        y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
+        out = jax.device_get(
+            program(layout_law, cfg)(z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
+                                     np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
+        )
+        if level == 0:
+            z, f, gmax, iters, status = (np.array(a) for a in out)
+        else:  # the refined start replaces the best one; the other starts keep their outcome
+            for arr, new in zip((z, f, gmax, iters, status), out, strict=True):
+                arr[best] = new[0] if arr is not iters else arr[best] + new[0]
+        if len(plan.layouts) == 1:
+            break
+        bound = plan.relative_bound(layout_law, prob, z, f, inputs)
+        tried.append({"law": layout_law.options(), "error_bound": bound})
+        if bound <= plan.tolerance:
+            break
+    result = finish(layout_law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric,
+                    loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
+                    from_runs=is_runs(runs), n_effective=plan.effective_points(inputs))
+    return result.replace(law=law, layout=plan.record(tried))
 
 
 def is_runs(runs) -> bool:
@@ -201,7 +222,7 @@ def is_runs(runs) -> bool:
 
 
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,
-           exclude_warmup, stderr, from_runs=True) -> FitResult:
+           exclude_warmup, stderr, from_runs=True, n_effective=None) -> FitResult:
     """Assemble a FitResult from solver outputs of one data set (numpy arrays)."""
     from lawfit import __version__
     from lawfit.fitting._uncertainty import gauss_newton
@@ -249,7 +270,7 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
     nonid: tuple[str, ...] = ()
     stats: dict[str, float] = {"objective": objective}
     if best is not None and stderr:  # stderr=False (e.g. fit_many of many curves) skips it
-        gn = gauss_newton(law, inputs, params, prob.free, loss=loss, delta=delta)
+        gn = gauss_newton(law, inputs, params, prob.free, loss=loss, delta=delta, n_effective=n_effective)
         stats.update(gn["stats"])
         cov = gn["covariance"]
         nonid = gn["nonidentifiable"]

@@ -290,4 +290,5 @@ def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
         nonidentifiable=_optional(d, "nonidentifiable", lambda f, v: _names(f, v, names), ()),
         warnings=_optional(d, "warnings", str_list, ()),
         fitted_horizon=_horizon(d.get("fitted_horizon")),
+        layout=_optional(d, "layout", _dict, None),
     )

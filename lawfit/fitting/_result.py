@@ -161,6 +161,13 @@ class FitResult:
         fitted_horizon: ``{"steps": (min, max), "runs": {run_id: (min, max)}}``: the global steps
             of the points the fit saw (``None`` for inputs not indexed by step, e.g. tables).
             :meth:`predict` beyond ``max`` emits an :class:`ExtrapolationWarning`.
+        layout: how the fit was computed, chosen automatically (``None`` for tables): the fitting
+            ``points`` (``{"max_per_run", "runs": {run_id: [observed, used]}}``, plus ``"steps"``
+            ``{run_id: [...]}`` when a run was thinned) and, for laws with an approximate fitting
+            layout (``MultiPowerLaw(mode="auto")``), the ``"law"`` options used, its rigorous
+            ``"error_bound"`` (max relative, at the fitted parameters), the ``"noise"`` estimate
+            of the data (log units), the ``"tolerance"`` and the layouts ``"tried"``.
+            Predictions, :meth:`evaluate` and reports always use the exact law.
     """
 
     law: Any
@@ -190,6 +197,7 @@ class FitResult:
     nonidentifiable: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     fitted_horizon: dict[str, Any] | None = None
+    layout: dict[str, Any] | None = None
     status: str = ""
     quality: dict[str, Any] | None = None
 
@@ -341,6 +349,7 @@ class FitResult:
         if self.fitted_horizon is not None:
             a, b = self.fitted_horizon["steps"]
             lines.append(f"    fitted steps       = {a}..{b} (predictions beyond {b} extrapolate)")
+        lines.extend(_layout_lines(self.layout))
         lines.append(f"    objective ({self.loss}, delta={self.delta:g}) = {self.objective:.10g}")
         for k, v in self.stats.items():
             if k != "objective":
@@ -437,6 +446,7 @@ class FitResult:
                 "steps": [int(v) for v in self.fitted_horizon["steps"]],
                 "runs": {k: [int(a), int(b)] for k, (a, b) in self.fitted_horizon["runs"].items()},
             },
+            "layout": self.layout,
         }
 
     def to_json(self, path: str | Path | None = None, **kwargs: Any) -> str:
@@ -448,3 +458,30 @@ class FitResult:
 
     def replace(self, **changes: Any) -> FitResult:
         return replace(self, **changes)
+
+
+def _layout_lines(layout: Mapping[str, Any] | None) -> list[str]:
+    """Report lines of :attr:`FitResult.layout` (fitting points and approximate layout)."""
+    if not layout:
+        return []
+    out = []
+    pts = layout.get("points")
+    if pts:
+        obs = sum(int(a) for a, _ in pts["runs"].values())
+        used = sum(int(b) for _, b in pts["runs"].values())
+        how = (f"{used} of {obs} observed (at most {pts['max_per_run']} per run, weighted so each run "
+               "counts fully)" if used < obs else f"all {obs} observed")
+        out.append(f"    fitting points     = {how}")
+    if layout.get("law") is not None:
+        opts = layout["law"]
+        desc = "exact per-step sum" if opts.get("mode") == "exact" else (
+            f"blocks of {opts['block_size']} ({opts['block_anchor']}), x{opts['far_factor']} beyond "
+            f"{opts['far_steps']} steps")
+        out.append(f"    fitting layout     = {desc}; rigorous error bound {layout['error_bound']:.2g} "
+                   f"<= {layout['tolerance']:.2g} ({layout['noise_fraction']:g} x noise "
+                   f"{layout['noise']:.2g}, log units)" if layout["error_bound"] <= layout["tolerance"]
+                   else f"    fitting layout     = {desc}; error bound {layout['error_bound']:.2g} "
+                   f"ABOVE tolerance {layout['tolerance']:.2g}")
+        if len(layout.get("tried", ())) > 1:
+            out.append(f"    layout refinements = {len(layout['tried']) - 1} (warm restarts on finer layouts)")
+    return out

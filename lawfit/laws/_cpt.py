@@ -85,15 +85,6 @@ def _pt_warmup(run: Any, c: int) -> int:
     return 0
 
 
-def _as_steps(sel: Any, total: int | None) -> np.ndarray:
-    """Steps from an array, a ``range`` or a ``slice`` (a slice needs the run length)."""
-    if isinstance(sel, slice):
-        if total is None:
-            raise ValueError("a slice of steps needs a run with an LR array")
-        return np.arange(total, dtype=np.int64)[sel]
-    return np.atleast_1d(np.asarray(sel, dtype=np.int64))
-
-
 class CPTLaw(Law):
     """Wang et al.'s CPT law (Eq. 4) with its size, replay and released-model variants."""
 
@@ -258,7 +249,7 @@ class CPTLaw(Law):
         exclude_warmup: bool | None = None,
         predict: bool = False,
     ) -> LawInputs:
-        from lawfit.runs import as_runset
+        from lawfit.runs import as_runset, select_points
 
         runs = as_runset(runs)
         if exclude_warmup is None:
@@ -266,16 +257,7 @@ class CPTLaw(Law):
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("S1_pt", "S2_pt", "S1_cpt", "S2_cpt", "N", "r_cpt")}
         ys, idx, st = [], [], []
         for i, run in enumerate(runs):
-            sel = steps.get(run.run_id) if isinstance(steps, dict) else steps
-            if predict and sel is not None:
-                s = _as_steps(sel, run.total_steps)
-                y = np.full(s.shape, np.nan)
-            else:
-                obs = run.observed(metric)
-                s, y = obs.steps, obs.values
-                if sel is not None:
-                    keep = np.isin(s, _as_steps(sel, int(s.max()) + 1 if s.size else 0))
-                    s, y = s[keep], y[keep]
+            s, y = select_points(run, metric, steps, predict=predict)
             s = np.atleast_1d(s).astype(np.int64)
             if exclude_warmup and run.lr is not None and not self.released and "S1_pt" not in run.meta:
                 c = int(run.meta.get("cpt_start_step", run.lr.shape[0]))

@@ -80,38 +80,6 @@ def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: fl
     return s1, s2
 
 
-def _select(run: Any, metric: str, steps: Any, predict: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of the points of ``run`` chosen by ``steps`` (see ``MomentumLaw.prepare``)."""
-    if isinstance(steps, dict):
-        steps = steps.get(run.run_id)
-    if predict and steps is not None and not isinstance(steps, (range, slice)):
-        s = np.atleast_1d(np.asarray(steps)).astype(np.int64)
-        obs = run.metrics.get(metric)
-        y = np.full(s.shape, np.nan)
-        if obs is not None:
-            pos = np.searchsorted(obs.steps, s)
-            pos = np.clip(pos, 0, max(len(obs.steps) - 1, 0))
-            hit = (obs.steps.size > 0) & (obs.steps[pos] == s) if obs.steps.size else np.zeros(s.shape, bool)
-            y[hit] = obs.values[pos[hit]]
-        return s, y
-    if predict and metric not in run.metrics:
-        if run.lr is None:
-            return np.zeros(0, np.int64), np.zeros(0)
-        s = np.arange(run.lr.size, dtype=np.int64)
-        return s, np.full(s.shape, np.nan)
-    obs = run.observed(metric)
-    s, y = np.asarray(obs.steps), np.asarray(obs.values)
-    if steps is None:
-        return s, y
-    if isinstance(steps, (range, slice)):
-        lo = steps.start if steps.start is not None else 0
-        hi = steps.stop if steps.stop is not None else np.iinfo(np.int64).max
-        keep = (s >= lo) & (s < hi)
-    else:
-        keep = np.isin(s, np.asarray(steps))
-    return s[keep], y[keep]
-
-
 class MomentumLaw(Law):
     """The LR-annealing momentum law; see the module docstring for the formula.
 
@@ -182,12 +150,12 @@ class MomentumLaw(Law):
                 exclude_warmup: bool | None = None, predict: bool = False) -> LawInputs:
         """``LawInputs`` with ``x = {"S1", "S2", "N"}`` per point.
 
-        ``steps``: an array of global steps (fit: keep observed points at these steps; predict:
-        exactly these steps), a ``range``/``slice`` of steps, or ``{run_id: steps}``.
+        ``steps``: which points, as :func:`lawfit.runs.select_points` (fit: the observed points at
+        these steps; predict: exactly these steps).
         ``exclude_warmup`` (default True) drops fitted points inside the warmup (``step < W``);
         predictions are made wherever asked.
         """
-        from lawfit.runs import as_runset
+        from lawfit.runs import as_runset, select_points
 
         runs = as_runset(runs)
         if self.lam == "grid":
@@ -204,7 +172,7 @@ class MomentumLaw(Law):
                     "law needs it. Build the run with Run.from_schedule(...) or "
                     "Run.from_logged_lr(...)"
                 )
-            s, y = _select(run, metric, steps, predict)
+            s, y = select_points(run, metric, steps, predict=predict)
             w = run.warmup_steps or 0
             if exclude and not predict:
                 keep = s >= w
