@@ -48,14 +48,16 @@ def _suffix_sum(a: np.ndarray) -> np.ndarray:
     return np.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
 
 
-def _g_terms(lr: np.ndarray, s: np.ndarray, beta: float, c: float, gamma: float):
-    """``(G, G', lr^-gamma, x)`` for step LRs ``lr`` with suffix sums ``s`` (0 where lr = 0)."""
-    pos = lr > 0
-    lg = np.where(pos, np.where(pos, lr, 1.0) ** -gamma, 0.0)
-    x = lg * s
-    z = c * x + 1.0
-    zb = z**-beta
-    return 1.0 - zb, beta * c * zb / z, lg, x
+def _neg_power(lr: np.ndarray, gamma: float) -> np.ndarray:
+    """``lr^(-gamma)``, 0 where ``lr == 0`` (those steps have ``S = 0``: x = 0 by the law)."""
+    if np.all(lr > 0):
+        return lr**-gamma
+    with np.errstate(divide="ignore"):
+        return np.where(lr > 0, lr**-gamma, 0.0)
+
+
+def _g(x: np.ndarray, beta: float, c: float) -> np.ndarray:
+    return 1.0 - (c * x + 1.0) ** -beta
 
 
 def final_losses(params: Mapping[str, float], warm: np.ndarray, m: int, tail: np.ndarray,
@@ -80,17 +82,16 @@ def final_losses(params: Mapping[str, float], warm: np.ndarray, m: int, tail: np
         prev = np.concatenate([np.full((tail.shape[0], 1), before), tail[:, :-1]], axis=1)
         if convention == "repo" and m == 0 and w == 0:
             prev[:, 0] = tail[:, 0]  # step 0 has no decrement
-        g = _g_terms(tail, _suffix_sum(tail), beta, C, gamma)[0]
+        g = _g(_neg_power(tail, gamma) * _suffix_sum(tail), beta, C)
         drop = np.sum((prev - tail) * g, axis=1)
     if convention == "repo" and w:
         after = plateau + tail_sum  # Σ lr after the warmup
         if m > 0:  # step W: the decrement warm[W-1] -> peak of the plateau
-            g = _g_terms(np.array(peak), peak * m + tail_sum, beta, C, gamma)[0]
-            drop = drop + (warm[-1] - peak) * g
+            drop = drop + (warm[-1] - peak) * _g(peak**-gamma * after, beta, C)
         if w > 1:
             rest = _suffix_sum(warm)[1:]  # Σ_{τ=j..W-1} warm, j = 1..W-1
-            g = _g_terms(warm[None, 1:], rest[None, :] + after[:, None], beta, C, gamma)[0]
-            drop = drop + np.sum((warm[:-1] - warm[1:])[None, :] * g, axis=1)
+            x = _neg_power(warm[1:], gamma)[None, :] * (rest[None, :] + after[:, None])
+            drop = drop + _g(x, beta, C) @ (warm[:-1] - warm[1:])
     return L0 + A * area**-alpha - B * drop
 
 
@@ -103,7 +104,11 @@ def final_loss_and_grad(params: Mapping[str, float], lr: np.ndarray, warmup_step
     cur = lr[j0:]
     prev = lr[j0 - 1:-1] if convention == "repo" else np.concatenate([[peak], lr[w:-1]])
     d = prev - cur
-    g, dg, lg, x = _g_terms(cur, _suffix_sum(cur), beta, C, gamma)
+    lg = _neg_power(cur, gamma)
+    x = lg * _suffix_sum(cur)
+    z = C * x + 1.0
+    zb = z**-beta
+    g, dg = 1.0 - zb, beta * C * zb / z  # G and G'
     counted = slice(w, None) if convention == "tissue" else slice(None)
     area = lr[counted].sum() + (w * peak if convention == "tissue" else 0.0)
     value = L0 + A * area**-alpha - B * np.sum(d * g)
