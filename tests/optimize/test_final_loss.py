@@ -7,7 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lawfit.optimize import MPL_PAPER_PARAMS, MPL_REPO_PARAMS, family_lr, mpl_final_loss, search_family
+from lawfit.optimize import (
+    MPL_PAPER_PARAMS,
+    MPL_REPO_PARAMS,
+    family_lr,
+    mpl_final_loss,
+    search_family,
+)
 from lawfit.optimize._final_loss import final_loss_and_grad, final_losses, final_losses_of
 from lawfit.optimize._predict import final_loss_fn
 

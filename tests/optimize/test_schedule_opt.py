@@ -216,7 +216,7 @@ def _previous_solver(p, total, w, conv, levels):
 
             vg = jax.jit(jax.value_and_grad(loss))
             z0 = np.linalg.lstsq(np.asarray(basis), u, rcond=None)[0].clip(0) if nb else u
-            r = minimize(lambda z: tuple(np.asarray(a, dtype=float) for a in vg(z)), z0,
+            r = minimize(lambda z, vg=vg: tuple(np.asarray(a, dtype=float) for a in vg(z)), z0,
                          jac=True, method="L-BFGS-B", bounds=[(0, None)] * z0.size,
                          options={"maxiter": 2000, "maxcor": 20, "ftol": 1e-13, "gtol": 1e-12})
             u = np.asarray(basis) @ r.x
@@ -245,7 +245,7 @@ def test_progress_reports_every_phase_in_order():
                       convention="repo", levels=(16, 0), progress=lambda f, ph: calls.append((f, ph)))
     fractions = [f for f, _ in calls]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
-    assert all(0.0 <= a <= b <= 1.0 for a, b in zip(fractions, fractions[1:]))
+    assert all(0.0 <= a <= b <= 1.0 for a, b in zip(fractions, fractions[1:], strict=False))
     phases = list(dict.fromkeys(ph for _, ph in calls))
     assert phases == [SCHEDULE_PHASES[0].format(blocks=16), *SCHEDULE_PHASES[1:]]
     assert len(calls) > len(phases)  # iterations are reported, not only phase changes
