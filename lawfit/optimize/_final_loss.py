@@ -8,7 +8,7 @@ The same O(T) suffix-sum form as :func:`lawfit.optimize.mpl_final_loss` (LAWS.md
 
 It is written in numpy, with the gradient derived by hand (below), because the searches call it a
 few hundred times on one 24k-step schedule: an XLA program for it costs 1.5-3 s to compile on a
-2-core CPU, more than every evaluation of a search together (about 1 ms each). The tests check
+2-core CPU, more than every evaluation of a search together (a few ms each). The tests check
 both functions against the JAX form (:func:`lawfit.optimize._predict.final_loss_fn`, ``jax.grad``).
 
 Gradient with respect to ``lr[t]`` (``t`` in the decrement range ``J``; ``G' = dG/dx``)::
