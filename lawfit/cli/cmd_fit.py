@@ -1,4 +1,4 @@
-"""``lawfit fit``, ``lawfit evaluate``, ``lawfit predict`` and ``lawfit optimize schedule``.
+"""``lawfit fit``, ``lawfit evaluate`` and ``lawfit predict`` (``lawfit optimize schedule``: cmd_optimize).
 
 All numerics come from the library; this module only parses arguments and formats output.
 JSON on stdout by default (``--format table`` for people); exit codes 0 ok (status ``ok`` or
@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from lawfit.cli import EXIT_NOT_CONVERGED
-from lawfit.cli._common import clean, emit, fail, optimize, progress, warnings_to_stderr
+from lawfit.cli._common import clean, emit, fail, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit as _load
 from lawfit.cli._data import read_data
 
@@ -173,43 +173,3 @@ def register(app: typer.Typer) -> None:
             fail(str(e), f"steps must lie in 0..{int(total) - 1}")
         rows = [{"step": int(s), "lr": float(lr[s]), "loss": float(v)} for s, v in zip(at, pred, strict=True)]
         emit(rows if fmt == "table" else clean({"schedule": spec, "predictions": rows}), fmt)
-
-    @optimize.command("schedule")
-    def optimize_schedule_cmd(
-        fit: str = typer.Argument(..., help="MPL fit JSON written by 'lawfit fit --law mpl --out'."),
-        total_steps: int = typer.Option(..., "--total-steps"),
-        warmup_steps: int = typer.Option(..., "--warmup-steps"),
-        peak_lr: float = typer.Option(..., "--peak-lr"),
-        smooth: bool = typer.Option(False, "--smooth", help="Restrict to smooth decays."),
-        out: Path = typer.Option(None, "--out", help="Write the per-step schedule as CSV here."),  # noqa: B008
-        fmt: str = typer.Option("json", "--format", help="json or table."),
-    ) -> None:
-        """Free-form schedule optimization under the Multi-Power Law, with its closed form."""
-        import numpy as np
-
-        from lawfit.optimize import optimize_schedule
-
-        result = _load(fit)
-        try:
-            with progress(f"optimize a {total_steps}-step schedule: compiling + L-BFGS-B"), \
-                    warnings_to_stderr():
-                opt = optimize_schedule(
-                    result, total_steps, warmup_steps=warmup_steps, peak_lr=peak_lr, smooth=smooth
-                )
-        except (TypeError, ValueError) as e:
-            fail(str(e), "the fit must be a Multi-Power Law fit ('lawfit fit --law mpl')")
-        if out is not None:
-            np.savetxt(out, np.c_[np.arange(len(opt.lr)), opt.lr], delimiter=",",
-                       header="step,lr", comments="", fmt=["%d", "%.17g"])
-        payload = {
-            "predicted_final_loss": float(opt.final_loss),
-            "closed_form": opt.closed_form.to_dict() if opt.closed_form is not None else None,
-            "warnings": list(getattr(opt, "warnings", ())),
-        }
-        if fmt == "table":
-            rows = [{"key": "predicted_final_loss", "value": payload["predicted_final_loss"]}]
-            rows += [{"key": f"closed_form.{k}", "value": v} for k, v in (payload["closed_form"] or {}).items()]
-            rows += [{"key": "warning", "value": w} for w in payload["warnings"]]
-            emit(clean(rows), "table")
-        else:
-            emit(clean(payload), fmt)
