@@ -250,6 +250,8 @@ class FitResult:
         """
         from lawfit.fitting._predict import align, prepare_target
 
+        if metric is not None and (not isinstance(metric, str) or not metric):
+            raise ValueError(f"metric must be a metric name such as 'loss' or None, got {metric!r}")
         inputs, split, wanted = prepare_target(self, target, steps, metric=metric)
         self._check_horizon(target, inputs)
         pred = self.predict_inputs(inputs)
