@@ -388,6 +388,8 @@ def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
     elif isinstance(runs, (str, os.PathLike)):
         from pathlib import Path
 
+        if not str(runs).strip():
+            raise ValueError(f"{argument} is an empty path; give the path of logs or lawfit Runs")
         if not Path(runs).exists():
             raise ValueError(
                 f"{argument}: no file or folder {str(runs)!r}; pass lawfit Runs, a RunSet or the path "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["coerce_runs", "prepare_inputs"]
@@ -32,4 +33,13 @@ def prepare_inputs(law: Any, runs: Any, *, metric: str, steps: Any, exclude_warm
         if steps is not None:
             raise ValueError("steps= cannot be used with prepared LawInputs; select points in prepare()")
         return runs
-    return law.prepare(coerce_runs(runs), metric=metric, steps=steps, exclude_warmup=exclude_warmup)
+    from lawfit.fitting._predict import check_steps
+    from lawfit.runs import RunSet
+
+    runs = coerce_runs(runs)
+    steps = check_steps(steps)
+    if isinstance(steps, Mapping) and isinstance(runs, RunSet):
+        unknown = [k for k in steps if k not in runs.ids]
+        if unknown:
+            raise ValueError(f"steps: unknown run ids {unknown}; the runs are {list(runs.ids)}")
+    return law.prepare(runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)

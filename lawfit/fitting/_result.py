@@ -258,6 +258,8 @@ class FitResult:
         """
         from lawfit.fitting._predict import align, prepare_target
 
+        if metric is not None and (not isinstance(metric, str) or not metric):
+            raise ValueError(f"metric must be a metric name such as 'loss' or None, got {metric!r}")
         inputs, split, wanted = prepare_target(self, target, steps, metric=metric)
         self._check_horizon(target, inputs)
         pred = self.predict_inputs(inputs)
@@ -265,19 +267,19 @@ class FitResult:
             lo, hi = self._band(inputs, band)
         run_index = np.asarray(inputs.run_index)
         if wanted is not None:  # exactly the requested steps, NaN where the law gives no value
-            n_asked = sum(w.size for w in wanted)
             if band is not None:
                 lo, hi = align(inputs, lo, wanted)[0], align(inputs, hi, wanted)[0]
             pred, run_index = align(inputs, pred, wanted)
-            missing = int(np.sum(np.isnan(pred)))
-            if missing:
-                warnings.warn(
-                    f"{missing} of the {n_asked} requested steps have no prediction (NaN): the law "
-                    f"{self.law!r} is undefined there (e.g. inside the warmup for the 'paper' "
-                    "convention) or the run lacks the inputs it needs",
-                    UndefinedPredictionWarning,
-                    stacklevel=3,
-                )
+        undefined = ~np.isfinite(pred)
+        if undefined.any():  # never an inf that looks like a number: NaN, and say so
+            pred = np.where(undefined, np.nan, pred)
+            warnings.warn(
+                f"{int(undefined.sum())} of the {pred.size} requested points have no prediction "
+                f"(NaN): the law {self.law!r} is undefined there (e.g. inside the warmup for the "
+                "MPL 'paper' convention, or at step 0 where the LR area is 0)",
+                UndefinedPredictionWarning,
+                stacklevel=3,
+            )
         if split is None:
             return pred if band is None else (pred, lo, hi)
         out = {}
