@@ -214,7 +214,7 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     import jax
 
     from lawfit._x64 import x64
-    from lawfit.fitting._fit import prepare_inputs
+    from lawfit.fitting._layout import refit_inputs
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
@@ -223,10 +223,9 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     def run():
         if int(n) < 1:
             raise ValueError(f"bootstrap: n must be >= 1, got {n!r}")
-        law = result.law
         if not result.covariance_names:
             raise ValueError("bootstrap: the result has no free parameters")
-        inputs = prepare_inputs(law, runs, metric=result.metric, steps=None, exclude_warmup=result.exclude_warmup)
+        law, inputs = refit_inputs(result, runs)  # the fit's own layout and points
         specs = {p.name: p for p in law.param_specs()}
         free = tuple(result.covariance_names)
         kinds, lo, hi = [], [], []
