@@ -112,8 +112,9 @@ class FitPlan:
         from lawfit.fitting._setup import apply_weights
 
         inputs = prepare_inputs(law, runs, metric=metric, steps=self.steps, exclude_warmup=exclude_warmup)
-        inputs = apply_weights(inputs, point_weights(inputs, self.weights))
-        return apply_weights(inputs, weights)
+        inputs = apply_weights(apply_weights(inputs, point_weights(inputs, self.weights)), weights)
+        pad = getattr(law, "pad_inputs", None)  # shape buckets: similar data sets share programs
+        return pad(inputs) if pad is not None else inputs
 
     def effective_points(self, inputs: Any) -> float | None:
         """Observed points the weighted fitting points stand for (None: no thinning)."""
