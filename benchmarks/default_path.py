@@ -140,7 +140,7 @@ def bootstrap() -> None:
 
 def main() -> None:
     want = sys.argv[1:] or ["quickstart", "sizes", "cli", "bootstrap"]
-    limit = 600.0
+    limit = 300.0
     for name in want:
         {"quickstart": lambda: quickstart(limit), "sizes": sizes, "cli": cli, "bootstrap": bootstrap}[name]()
         sys.stdout.flush()
