@@ -12,8 +12,9 @@ if str(_HERE) not in sys.path:  # pages import the small helpers next to this fi
     sys.path.insert(0, str(_HERE))
 
 import _state  # noqa: E402
-from lawfit._compile_cache import enable_default_compilation_cache  # noqa: E402
 import streamlit as st  # noqa: E402
+
+from lawfit._compile_cache import enable_default_compilation_cache  # noqa: E402
 
 enable_default_compilation_cache()  # compiled programs survive restarts (LAWFIT_COMPILATION_CACHE=0: off)
 st.set_page_config(page_title="lawfit explorer", layout="wide")  # no page_icon: material favicons are fetched from the internet

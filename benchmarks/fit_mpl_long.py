@@ -43,7 +43,7 @@ def synthetic_runs(seed: int = 0) -> RunSet:
         lr = sch.to_array(fn, T)
         steps = np.arange(W, T)
         # the exact law at every step of the first 500 and every 25th after, linear in between
-        # (the curve is smooth there: interpolation error < 1e-6, far below the noise)
+        # (the curve is smooth there: interpolation error < 1e-4, far below the noise)
         knots = np.unique(np.r_[np.arange(W, W + 500), np.arange(W + 500, T, 25), T - 1])
         with jax.enable_x64(True):
             at = np.asarray(law.predict(TRUE, law.prepare(Run(name, lr=lr), steps=knots, predict=True).x))

@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
             "converged": int(result.n_converged),
             "bootstrap_draws": bootstrap,
             "warnings": notes,
+            # how the fit was computed (chosen from the data; the points used are in the --out file)
+            "layout": {k: v for k, v in (getattr(result, "layout", None) or {}).items() if k not in ("points", "tried")}
+            or None,
         }
         payload.update({"rows": len(sel)} if is_table else {"runs": list(sel.ids)})
         if fmt == "table":

@@ -24,7 +24,7 @@ import jax
 import numpy as np
 
 __all__ = ["NOISE_FRACTION", "MIN_TOLERANCE", "FitPlan", "fit_plan", "log_noise_scale", "point_plan",
-           "point_weights"]
+           "point_weights", "refit_inputs"]
 
 NOISE_FRACTION = 0.1  # a layout's error bound must stay below this fraction of the data's noise
 MIN_TOLERANCE = 1e-6  # (log units) the tolerance for noise-free data
@@ -112,8 +112,9 @@ class FitPlan:
         from lawfit.fitting._setup import apply_weights
 
         inputs = prepare_inputs(law, runs, metric=metric, steps=self.steps, exclude_warmup=exclude_warmup)
-        inputs = apply_weights(inputs, point_weights(inputs, self.weights))
-        return apply_weights(inputs, weights)
+        inputs = apply_weights(apply_weights(inputs, point_weights(inputs, self.weights)), weights)
+        pad = getattr(law, "pad_inputs", None)  # shape buckets: similar data sets share programs
+        return pad(inputs) if pad is not None else inputs
 
     def effective_points(self, inputs: Any) -> float | None:
         """Observed points the weighted fitting points stand for (None: no thinning)."""
@@ -173,3 +174,24 @@ def fit_plan(law: Any, runs: Any, *, metric: str, steps: Any, weights: Any = Non
         return FitPlan(layouts, sel, wts, rec)
     noise = log_noise_scale(runs, metric)
     return FitPlan(layouts, sel, wts, rec, noise, max(NOISE_FRACTION * noise, MIN_TOLERANCE))
+
+
+def refit_inputs(result: Any, runs: Any) -> tuple[Any, Any]:
+    """``(law, inputs)`` to refit ``result`` on ``runs`` (e.g. bootstrap resamples) exactly as it
+    was fitted: the recorded fitting layout (``result.layout["law"]``) and point selection."""
+    from lawfit.fitting._fit import is_runs
+    from lawfit.laws import from_spec
+    from lawfit.runs import Run, RunSet
+
+    law, layout = result.law, result.layout or {}
+    if layout.get("law") is not None:
+        law = from_spec({"name": law.name, "options": layout["law"]})
+    pts = layout.get("points")
+    if pts and is_runs(runs):
+        runs = RunSet([runs]) if isinstance(runs, Run) else runs
+        steps, weights, _ = point_plan(runs, result.metric, int(pts["max_per_run"]))
+    else:
+        steps, weights = None, {}
+    plan = FitPlan((law,), steps, weights, None)
+    return law, plan.inputs(law, runs, metric=result.metric, exclude_warmup=result.exclude_warmup,
+                            weights=None)

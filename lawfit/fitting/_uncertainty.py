@@ -215,9 +215,9 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
 
     from lawfit._validate import check_choice, check_int
     from lawfit._x64 import x64
-    from lawfit.fitting._inputs import prepare_inputs
     from lawfit.fitting._options import check_key, check_solver
     from lawfit.fitting._result import FitResult
+    from lawfit.fitting._layout import refit_inputs
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
@@ -236,10 +236,9 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
 
     @x64
     def run():
-        law = result.law
         if not result.covariance_names:
             raise ValueError("bootstrap: the result has no free parameters")
-        inputs = prepare_inputs(law, runs, metric=result.metric, steps=None, exclude_warmup=result.exclude_warmup)
+        law, inputs = refit_inputs(result, runs)  # the fit's own layout and points
         specs = {p.name: p for p in law.param_specs()}
         free = tuple(result.covariance_names)
         kinds, lo, hi = [], [], []

@@ -345,6 +345,24 @@ class MultiPowerLaw(Law):
             return jnp.zeros_like(x["area"])
         return params["B"] * terms.block_bound(self.variant, params, x)
 
+    def pad_inputs(self, inputs: LawInputs) -> LawInputs:
+        """``inputs`` padded to shape buckets (``_mpl_terms.pad_layout``: points, decrement blocks
+        to the next power of two, tiles by at most 25%) with zero-weight points, so fits of data sets of similar size
+        reuse one compiled program (also across processes, with the compilation cache)."""
+        p = int(inputs.y.shape[0])
+        n = terms.bucket(p)
+        x = terms.pad_layout({k: np.asarray(v) for k, v in inputs.x.items()}, n)
+        pad = n - p
+        last = inputs.steps[-1] if p else 0
+        return LawInputs(
+            x={k: jnp.asarray(v) for k, v in x.items()},
+            y=jnp.concatenate([jnp.asarray(inputs.y), jnp.ones(pad)]),
+            weight=jnp.concatenate([jnp.asarray(inputs.weight), jnp.zeros(pad)]),
+            run_index=np.r_[inputs.run_index, np.full(pad, inputs.run_index[-1] if p else 0)].astype(np.int64),
+            steps=np.r_[inputs.steps, np.full(pad, last)].astype(np.int64),
+            run_ids=inputs.run_ids,
+        )
+
     def layout_stats(self, inputs: LawInputs) -> dict[str, int]:
         """Points, decrement blocks, tiles and padded (point, decrement) pairs of ``inputs``."""
         return terms.layout_stats(inputs.x)

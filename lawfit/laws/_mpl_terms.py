@@ -425,3 +425,54 @@ def block_bound(variant: str, params: dict, x: dict):
         return jnp.sum(jnp.where(valid, best, 0.0), axis=1)
 
     return _map_tiles(tile, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# shape buckets
+# ---------------------------------------------------------------------------------------------
+
+
+def bucket(n: int, per_octave: int = 1) -> int:
+    """``n`` rounded up to the next of ``per_octave`` sizes per power of two (1: the next power of
+    two; 4: 1, 1.25, 1.5, 1.75 x a power of two), so data sets of similar size share compiled
+    programs."""
+    n = max(int(n), 1)
+    shift = max(n.bit_length() - 1 - (per_octave.bit_length() - 1), 0)
+    if (n & (n - 1)) == 0:  # a power of two
+        return n
+    step = 1 << shift
+    return -(-n // step) * step
+
+
+def pad_layout(x: dict, n_points: int) -> dict:
+    """``x`` with its point axis padded to ``n_points`` and its decrement and member axes to the
+    next power of two (padding there costs memory only), its tile axis to :func:`bucket` with 4
+    sizes per octave (tiles are the compute). Padding points (area 1, step -1) and decrements
+    (d = 0) are never paired with anything, so values at the real points are unchanged."""
+    x = dict(x)
+    p = x["area"].shape[0]
+    extra = n_points - p
+    x["area"] = np.r_[x["area"], np.ones(extra)]
+    x["dsum"] = np.r_[x["dsum"], np.zeros(extra)]
+    if "tile_p" not in x:
+        return x
+    x["ps"] = np.r_[x["ps"], np.zeros(extra)]
+    x["pstep"] = np.r_[x["pstep"], np.full(extra, -1.0)]
+    n_dec = x["d"].shape[0] - 1  # the dummy decrement's index
+    k = bucket(n_dec + 1) - (n_dec + 1)
+    for key in _BLOCK_KEYS:
+        x[key] = np.r_[x[key], np.full(k, _BLOCK_PAD.get(key, 0.0))]
+    if "m_block" in x:
+        m = bucket(x["m_block"].shape[0]) - x["m_block"].shape[0]
+        x["m_block"] = np.r_[x["m_block"], np.full(m, n_dec)].astype(np.int32)
+        for key in _MEMBER_KEYS[1:]:
+            x[key] = np.r_[x[key], np.zeros(m)]
+    g, t, _ = x["tile_p"].shape
+    t2 = bucket(t, 4) if g == 1 else t
+    g2 = bucket(g, 4) if g > 1 else 1
+    tp = np.full((g2, t2, TILE_P), p, dtype=np.int32)
+    td = np.full((g2, t2, TILE_K), n_dec, dtype=np.int32)
+    tp[:g, :t] = x["tile_p"]
+    td[:g, :t] = x["tile_d"]
+    x["tile_p"], x["tile_d"] = tp, td
+    return x
