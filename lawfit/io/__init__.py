@@ -116,6 +116,8 @@ Example:
 from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
 from lawfit.io._errors import (
     DuplicateStepError,
+    InferenceWarning,
+    TruncationWarning,
     ImportError,  # noqa: A004 - documented: lawfit.io.ImportError subclasses ValueError
     MissingExtraError,
     MissingLRError,
@@ -135,7 +137,7 @@ from lawfit.io._readers import (
     read_wandb,
     read_wandb_csv,
 )
-from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated
+from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated, resolve_repeats
 from lawfit.io._table import COLUMNS, frame_to_runset, runset_to_frame
 
 __all__ = [
@@ -145,6 +147,8 @@ __all__ = [
     "FORMATS",
     "DuplicateStepError",
     "ImportError",
+    "InferenceWarning",
+    "TruncationWarning",
     "MissingExtraError",
     "MissingLRError",
     "ParseError",
@@ -166,6 +170,7 @@ __all__ = [
     "read_wandb_csv",
     "rebuild_lr",
     "resolve_aliases",
+    "resolve_repeats",
     "runset_to_frame",
     "write",
 ]

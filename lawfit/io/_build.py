@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from lawfit.io._aliases import resolve_aliases
-from lawfit.io._errors import ImportError, MissingLRError
-from lawfit.io._lr import LR_EXTRAPOLATE, LR_KINDS, lr_from_schedule, rebuild_lr
-from lawfit.io._surgery import DUPLICATE_POLICIES, merge_repeated
+from lawfit.io._errors import ImportError, MissingLRError, note
+from lawfit.io._lr import LR_EXTRAPOLATE, LR_KINDS, infer_lr_edges, lr_from_schedule, rebuild_lr
+from lawfit.io._surgery import DUPLICATE_POLICIES, resolve_repeats
 from lawfit.runs import Run
 
 STEP_UNITS = ("step", "samples", "tokens")
@@ -31,6 +31,8 @@ class RawRun:
     metrics: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    lines: dict[str, np.ndarray] = field(default_factory=dict)  # source line of each point
+    chronological: bool = True  # points are in the order they were logged
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,11 @@ class BuildOptions:
     """Options shared by every reader (see :func:`lawfit.io.read`)."""
 
     aliases: Mapping[str, Sequence[str]] | bool | None = None
-    duplicates: str = "error"
+    duplicates: str = "auto"
     lr_interpolation: str = "linear"
-    lr_extrapolate: str = "error"
+    lr_extrapolate: str = "auto"
     schedule: Any = None
-    require_lr: bool = True
+    require_lr: bool | None = None
     total_steps: int | Mapping[str, int] | None = None
     step_unit: str = "step"
     samples_per_step: int | None = None
@@ -128,23 +130,29 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
         meta["aliases"] = {v: k for k, v in renamed.items()}
     lr_key = next((k for k, v in names.items() if v == "lr"), None)
     metrics: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    repeated: dict[str, int] = {}
+    reports: dict[str, dict] = {}
     lr_points = None
     for key, (steps, values) in raw.metrics.items():
         name = names.get(key, key)
         steps = _convert_steps(np.asarray(steps, dtype=np.int64), opts, raw, key)
-        n = steps.size
-        s, v = merge_repeated(
-            steps, values, opts.duplicates, run_id=raw.run_id, metric=key, path=raw.path
+        s, v, report = resolve_repeats(
+            steps,
+            values,
+            opts.duplicates,
+            run_id=raw.run_id,
+            metric=key,
+            path=raw.path,
+            lines=raw.lines.get(key),
+            chronological=raw.chronological,
         )
-        if s.size != n:
-            repeated[name] = n - s.size
+        if report is not None:
+            reports[name] = report
         if key == lr_key:
             lr_points = (s, v)
         else:
             metrics[name] = (s, v)
-    if repeated:
-        meta["duplicates"] = {"policy": opts.duplicates, "merged_steps": repeated}
+    if reports:
+        _record_repeats(meta, reports, opts.duplicates, raw)
 
     last = [int(s[-1]) for s, _ in metrics.values() if s.size]
     if lr_points is not None and lr_points[0].size:
@@ -184,7 +192,7 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
     elif (
         lr_points is not None
         and lr_points[0].size
-        and not opts.require_lr
+        and opts.require_lr is False
         and not (lr_points[0].size == total and lr_points[0][0] == 0)
         and opts.lr_extrapolate == "error"
         and (lr_points[0][0] > 0 or lr_points[0][-1] < total - 1)
@@ -204,18 +212,25 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
                 v,
                 total,
                 kind=opts.lr_interpolation,
-                extrapolate=opts.lr_extrapolate,
+                extrapolate="hold" if opts.lr_extrapolate == "auto" else opts.lr_extrapolate,
                 run_id=raw.run_id,
                 path=raw.path,
             )
+            if opts.lr_extrapolate == "auto" and (s[0] > 0 or s[-1] < total - 1):
+                head, inferred = infer_lr_edges(s, v, total, meta)
+                if head is not None:
+                    lr[: head.size] = head
+                for item in inferred:
+                    note(meta, raw, "inferred", item, what=item["what"])
             lr_source = f"tabulated:{opts.lr_interpolation}"
             meta["lr_interpolation"] = opts.lr_interpolation
-            meta["lr_logged_points"] = int(s.size)
+            meta["lr_logged_points"] = int(lr_points[0].size)
             held = []
-            if s[0] > 0:
-                held.append([0, int(s[0]) - 1])
-            if s[-1] < total - 1:
-                held.append([int(s[-1]) + 1, int(total) - 1])
+            s0, s1 = lr_points[0][0], lr_points[0][-1]
+            if s0 > 0:
+                held.append([0, int(s0) - 1])
+            if s1 < total - 1:
+                held.append([int(s1) + 1, int(total) - 1])
             if held:
                 meta["lr_extrapolated"] = held
     elif opts.require_lr:
@@ -226,10 +241,61 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             hint="pass schedule=<spec dict> to rebuild it exactly, aliases={'lr': ['<key>']} if "
             "it is logged under another name, or require_lr=False if the LR is not needed",
         )
+    elif opts.require_lr is None:
+        note(
+            meta,
+            raw,
+            "lr_unavailable",
+            "the log holds no learning rate (looked for the LR aliases); pass schedule=<spec> "
+            "to give it, or aliases={'lr': ['<key>']} if it is logged under another name",
+            what="no LR",
+        )
     try:
         return Run(raw.run_id, lr=lr, metrics=metrics, meta=meta, lr_source=lr_source)
     except ValueError as e:
         raise ImportError(str(e), path=raw.path) from None
+
+
+def _record_repeats(meta: dict, reports: dict, policy: str, raw: RawRun) -> None:
+    """``meta["duplicates"]``; a warning when a resumed run or out-of-order segments were
+    resolved by the ``auto`` policy (exact repeats are merged without one: nothing changes)."""
+    if policy != "auto":
+        meta["duplicates"] = {
+            "policy": policy,
+            "merged_steps": {k: r["merged"] for k, r in reports.items()},
+        }
+        if any(r["reordered"] for r in reports.values()):
+            meta["duplicates"]["reordered"] = sorted(k for k, r in reports.items() if r["reordered"])
+        return
+    meta["duplicates"] = {"policy": "auto", **{k: r for k, r in reports.items()}}
+    for k, r in reports.items():
+        if r.get("restarts"):
+            first = r["restarts"][0]
+            where = f" (line {first['line']})" if first.get("line") else ""
+            note(
+                meta,
+                raw,
+                "inferred",
+                {
+                    "what": f"metric {k!r}: a resumed run",
+                    "from": f"{len(r['restarts'])} step(s) going back, first to step "
+                    f"{first['step']} after {first['after_step']}{where}; the restarted values "
+                    f"supersede {r['superseded']} earlier point(s)",
+                },
+                what=f"metric {k!r} as a resumed run",
+            )
+        elif r.get("reordered"):
+            note(
+                meta,
+                raw,
+                "inferred",
+                {
+                    "what": f"metric {k!r}: history segments out of order",
+                    "from": f"sorted by step; {r['averaged_steps']} step(s) logged with different "
+                    f"values averaged (max difference {r['max_abs_difference']:.3g})",
+                },
+                what=f"metric {k!r} from out-of-order segments",
+            )
 
 
 BuildFn = Callable[[RawRun, BuildOptions], Run]
