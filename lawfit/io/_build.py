@@ -158,6 +158,9 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
     if lr_points is not None and lr_points[0].size:
         last.append(int(lr_points[0][-1]))
     total = _per_run(opts.total_steps, raw.run_id)
+    declared = raw.meta.get("declared_total_steps")
+    if total is None and isinstance(declared, int) and last and declared > max(last):
+        total = declared  # the log states its length (Megatron "iteration N/ T")
     if total is None:
         total = (max(last) + 1) if last else None
     elif last and int(total) <= max(last):

@@ -62,7 +62,10 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _line(lines, i: int) -> int | None:
-    return None if lines is None else int(np.asarray(lines)[i])
+    """Source line of point ``i``: ``lines`` is None, an array, or ``f(i) -> line``."""
+    if lines is None:
+        return None
+    return int(lines(int(i))) if callable(lines) else int(np.asarray(lines)[int(i)])
 
 
 def resolve_repeats(
@@ -145,7 +148,7 @@ def resolve_repeats(
     report: dict = {"policy": "auto", "identical_merged": int(exact.sum())}
     keep = ~exact
     s, v = s[keep], v[keep]
-    kept_lines = None if lines is None else np.asarray(lines)[keep]
+    kept = np.flatnonzero(keep)  # original point indices (for line numbers)
     if s.size < 2 or np.all(s[1:] > s[:-1]):
         return s, v, report
     if not chronological:
@@ -171,7 +174,7 @@ def resolve_repeats(
         dead = alive[:i] & (s[:i] >= s[i])
         alive[:i] &= ~dead
         restarts.append(
-            {"line": _line(kept_lines, int(i)), "step": int(s[i]),
+            {"line": _line(lines, kept[i]), "step": int(s[i]),
              "after_step": int(s[i - 1]), "superseded": int(dead.sum())}
         )
     report.update(restarts=restarts, superseded=int((~alive).sum()))

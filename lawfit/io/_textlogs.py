@@ -1,4 +1,5 @@
-"""Stdout logs of Megatron-LM, nanotron, torchtitan and nanoGPT (regex readers, a last resort).
+"""Stdout logs of Megatron-LM, nanotron, torchtitan, nanoGPT, build-nanogpt and modded-nanogpt
+(regex readers, a last resort).
 
 Prefer the framework's structured logs (TensorBoard, W&B): stdout rounds values to the printed
 precision and often omits the LR. ANSI colour codes are stripped first; lines that do not match
@@ -14,7 +15,22 @@ nanotron       ``iteration: N / T | key: value | ...`` (``lm_loss``, ``lr``; ``1
 torchtitan     ``step: N  loss: x  grad_norm: g  ...`` (no LR printed)
 nanogpt        ``iter N: loss x, time t ms, mfu m%``; ``step N: train loss x, val loss y``
                -> ``train/loss`` (periodic estimate) and ``val/loss`` (no LR printed)
+build-nanogpt  stdout ``step N | loss: x | lr l | norm: g | dt: ...ms | tok/sec: ...``,
+               ``validation loss: y`` (given the step of the next ``step`` line) and its
+               ``log.txt`` (``N train x`` / ``N val y`` / ``N hella a``)
+modded-nanogpt ``step:N/T train_loss:x ...`` and ``step:N/T val_loss:y ...`` (no LR printed)
 =============  ==========================================================================
+
+Steps. Megatron's ``iteration N/ T`` and modded-nanogpt's ``step:N/T`` count *completed*
+iterations (1..T), so the point printed at iteration N is lawfit step ``N - 1`` and the run has the
+declared ``T`` steps (``meta["step_offset"] = -1``, ``meta["declared_total_steps"] = T``); a value
+printed before any update (modded-nanogpt ``step:0``) is kept in ``meta["initial_values"]``.
+nanoGPT, build-nanogpt, nanotron and torchtitan steps are kept as printed.
+
+Truncation. A file that does not end with a line break was cut (a killed job): its last line is
+not read, never half-parsed, and the cut is reported (:class:`~lawfit.io.TruncationWarning`,
+``meta["truncated"]``). A step going back (a restarted job appending to the same log) is resolved
+by :func:`lawfit.io.read`'s ``duplicates`` policy with the line numbers.
 """
 
 from __future__ import annotations
@@ -25,11 +41,11 @@ from pathlib import Path
 import numpy as np
 
 from lawfit.io._build import RawRun
-from lawfit.io._errors import ParseError
+from lawfit.io._errors import ParseError, note
 
 __all__ = ["TEXT_FORMATS", "detect_text_format", "read_text_log"]
 
-TEXT_FORMATS = ("megatron", "nanotron", "torchtitan", "nanogpt")
+TEXT_FORMATS = ("megatron", "nanotron", "torchtitan", "nanogpt", "build-nanogpt", "modded-nanogpt")
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # one way to match each number (no nested quantifiers over the same characters): linear time
@@ -42,6 +58,11 @@ _NANOGPT_ITER = re.compile(r"^\s*iter\s+(\d+):\s*loss\s+(" + _NUM + r")(.*)$")
 _NANOGPT_EVAL = re.compile(
     r"^\s*step\s+(\d+):\s*train loss\s+(" + _NUM + r"),\s*val loss\s+(" + _NUM + r")"
 )
+_BUILD = re.compile(r"^\s*step\s+(\d+)\s*\|\s*loss:\s*(" + _NUM + r")(.*)$")
+_BUILD_VAL = re.compile(r"^\s*validation loss:\s*(" + _NUM + r")\s*$")
+_BUILD_FILE = re.compile(r"^\s*(\d+)\s+(train|val|hella)\s+(" + _NUM + r")\s*$")
+_MODDED = re.compile(r"\bstep:(\d+)/(\d+)\s+(.*)$")
+_MODDED_KV = re.compile(r"(\w+):(" + _NUM + r")(?:ms)?(?=\s|$)")
 _SUFFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12}
 _STRICT = {"lm loss", "learning rate", "lm_loss", "lr", "loss", "lm loss validation"}
 
@@ -62,6 +83,14 @@ def _number(text: str) -> float | None:
 def detect_text_format(text: str) -> str | None:
     for line in text.splitlines()[:5000]:
         line = _ANSI.sub("", line)
+        if len(line) > 100_000:
+            continue
+        if _BUILD.search(line):
+            return "build-nanogpt"
+        if _MODDED.search(line) and re.search(r"\b(train_loss|val_loss):", line):
+            return "modded-nanogpt"
+        if _BUILD_FILE.search(line):
+            return "build-nanogpt"
         if _MEGATRON.search(line) and "iteration:" not in line:
             return "megatron"
         if _NANOTRON.search(line):
@@ -85,8 +114,9 @@ def _pipe_fields(body: str) -> list[tuple[str, str]]:
 def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
     if fmt not in TEXT_FORMATS:
         raise ValueError(f"text log format must be one of {TEXT_FORMATS}, got {fmt!r}")
-    points: dict[str, tuple[list[int], list[float]]] = {}
+    points: dict[str, tuple[list[int], list[float], list[int]]] = {}
     meta: dict = {"source": str(path), "text_log": fmt}
+    raw = RawRun(run_id, path=str(path), meta=meta)
 
     def integer(digits: str, lineno: int, column: str) -> int:
         """A regex ``\\d+`` group as an int64: the length test comes first, since CPython's
@@ -111,30 +141,88 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
                     column=key,
                 )
             return
-        s, v = points.setdefault(key, ([], []))
+        if step < 0:  # printed before any update (modded-nanogpt step:0)
+            meta.setdefault("initial_values", {})[key] = x
+            return
+        s, v, ln = points.setdefault(key, ([], [], []))
         s.append(step)
         v.append(x)
+        ln.append(lineno)
 
+    def declared(total: int, lineno: int) -> None:
+        if meta.setdefault("declared_total_steps", total) != total:
+            raise ParseError(
+                f"the declared total changes from {meta['declared_total_steps']} to {total} "
+                "(two runs in one log?)",
+                path=path,
+                line=lineno,
+                hint="split the log into one file per run",
+            )
+
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    elif lines and lines[-1].strip():
+        cut = lines.pop()  # no final line break: the job was killed mid-line
+        note(
+            meta,
+            raw,
+            "truncated",
+            {"line": len(lines) + 1, "text": cut[:80], "detail": f"line {len(lines) + 1} "
+             f"ends without a line break ({cut[:40]!r}...): not read"},
+            what="the log is cut mid-line",
+        )
     matched = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    pending_val: list[tuple[str, int]] = []  # build-nanogpt "validation loss" before its step
+    for lineno, line in enumerate(lines, start=1):
         if len(line) > 100_000:
             continue
-        line = _ANSI.sub("", line)
+        line = _ANSI.sub("", line.rstrip("\r"))
         if fmt == "megatron":
             m = _MEGATRON.search(line)
             if m and "iteration:" not in line:
-                step = integer(m.group(1), lineno, "step")
-                meta.setdefault("train_iters", integer(m.group(2), lineno, "train_iters"))
+                it = integer(m.group(1), lineno, "step")
+                total = integer(m.group(2), lineno, "train_iters")
+                declared(total, lineno)
                 for k, v in _pipe_fields(m.group(3)):
-                    add(k, step, v, lineno, k in _STRICT)
+                    add(k, it - 1, v, lineno, k in _STRICT)
                 matched += 1
                 continue
             m = _MEGATRON_VAL.search(line)
             if m:
-                step = integer(m.group(1), lineno, "step")
+                it = integer(m.group(1), lineno, "step")
                 for k, v in _pipe_fields(m.group(2)):
                     key = "lm loss validation" if k == "lm loss value" else f"validation {k}"
-                    add(key, step, v, lineno, key in _STRICT)
+                    add(key, it - 1, v, lineno, key in _STRICT)
+                matched += 1
+        elif fmt == "modded-nanogpt":
+            m = _MODDED.search(line)
+            if m:
+                it = integer(m.group(1), lineno, "step")
+                declared(integer(m.group(2), lineno, "train_steps"), lineno)
+                for k, v in _MODDED_KV.findall(m.group(3)):
+                    add(k, it - 1, v, lineno, k in ("train_loss", "val_loss"))
+                matched += 1
+        elif fmt == "build-nanogpt":
+            m = _BUILD.search(line)
+            if m:
+                step = integer(m.group(1), lineno, "step")
+                add("loss", step, m.group(2), lineno, True)
+                for k, v in re.findall(r"([A-Za-z/_]+):?\s+(" + _NUM + r")", m.group(3)):
+                    add(k.rstrip(":"), step, v, lineno, k.rstrip(":") == "lr")
+                for value, ln in pending_val:
+                    add("val_loss", step, value, ln, True)
+                pending_val.clear()
+                matched += 1
+                continue
+            m = _BUILD_VAL.search(line)
+            if m:
+                pending_val.append((m.group(1), lineno))
+                continue
+            m = _BUILD_FILE.search(line)
+            if m:
+                key = {"train": "loss", "val": "val_loss", "hella": "hella_acc"}[m.group(2)]
+                add(key, integer(m.group(1), lineno, "step"), m.group(3), lineno, True)
                 matched += 1
         elif fmt == "nanotron":
             m = _NANOTRON.search(line)
@@ -176,8 +264,12 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
             path=path,
             hint=f"pass format=... if this is not a {fmt} log",
         )
+    if pending_val:  # validation printed after the last step line: not placed on a step
+        meta["unplaced_val_loss"] = [_number(v) for v, _ in pending_val]
+    if "declared_total_steps" in meta:
+        meta["step_offset"] = -1
     meta["matched_lines"] = matched
-    raw = RawRun(run_id, path=str(path), meta=meta)
-    for k, (s, v) in points.items():
+    for k, (s, v, ln) in points.items():
         raw.metrics[k] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
+        raw.lines[k] = np.asarray(ln, dtype=np.int64)
     return raw
