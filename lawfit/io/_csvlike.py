@@ -274,7 +274,6 @@ def table_to_raw(
     metric_cols = [c for c in cols if c not in (step_col, run_col)]
     if not metric_cols:
         raise ParseError(f"no metric columns besides {step_col!r}", path=path, line=1)
-    values = {c: numeric_column(table, c, path, lines) for c in metric_cols}
     if table.num_rows == 0:
         raise ParseError("no data rows after the header", path=path, line=2)
     if run_col is None:
@@ -286,6 +285,22 @@ def table_to_raw(
                 raise ParseError("empty run id", path=path, line=lines(i), column=run_col)
         codes, uniq = pd.factorize(pd.Series([str(r) for r in ids], dtype=object))
         groups = [(str(uniq[c]), np.flatnonzero(codes == c)) for c in range(len(uniq))]
+    values: dict[str, np.ndarray] = {}
+    text_meta: list[str] = []
+    for c in metric_cols:
+        try:
+            values[c] = numeric_column(table, c, path, lines)
+        except ParseError:
+            if not _constant_per_run(table.column(c), groups):
+                raise
+            text_meta.append(c)  # e.g. schedule='wsd', model_size='124M': run metadata
+    metric_cols = [c for c in metric_cols if c not in text_meta]
+    if not metric_cols:
+        raise ParseError(
+            f"no numeric metric columns besides {step_col!r} (text columns {text_meta[:8]})",
+            path=path,
+            line=1,
+        )
     out = []
     for rid, rows in groups:
         raw = RawRun(rid, path=str(path), meta={"source": str(path)})
@@ -293,8 +308,46 @@ def table_to_raw(
             v = values[c][rows]
             logged = ~_is_null(table.column(c), rows)
             raw.metrics[str(c)] = (steps[rows][logged], v[logged])
+            idx = rows[logged]
+            raw.lines[str(c)] = lambda k, _idx=idx: lines(int(_idx[k]))
+        if text_meta:
+            _text_columns_to_meta(raw, table, text_meta, rows)
         out.append(raw)
     return out
+
+
+def _constant_per_run(col: pa.ChunkedArray, groups) -> bool:
+    """A text column with one value per run (empty cells aside): run metadata, not a metric."""
+    vals = col.to_pylist()
+    for _, rows in groups:
+        seen = {str(vals[i]) for i in rows if vals[i] is not None}
+        if len(seen) > 1:
+            return False
+    return True
+
+
+def _text_columns_to_meta(raw: RawRun, table: pa.Table, names: Sequence[str], rows) -> None:
+    from lawfit.io._errors import note
+
+    taken = {}
+    for c in names:
+        vals = [v for v in (table.column(c)[int(i)].as_py() for i in rows) if v is not None]
+        if vals:
+            key = str(c) if str(c) not in raw.meta else f"column:{c}"
+            raw.meta[key] = str(vals[0])
+            taken[str(c)] = str(vals[0])
+    raw.meta["metadata_columns"] = list(map(str, names))
+    note(
+        raw.meta,
+        raw,
+        "inferred",
+        {
+            "what": f"text columns {list(map(str, names))} as run metadata",
+            "from": f"each holds one value per run ({taken}); pass ignore_columns=[...] to leave "
+            "them out",
+        },
+        what="constant text columns taken as run metadata",
+    )
 
 
 def _is_null(col: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
