@@ -137,7 +137,14 @@ from lawfit.io._readers import (
     read_wandb,
     read_wandb_csv,
 )
-from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated, resolve_repeats
+from lawfit.io._surgery import (
+    DUPLICATE_POLICIES,
+    branch_point,
+    join_branch,
+    join_branches,
+    merge_repeated,
+    resolve_repeats,
+)
 from lawfit.io._table import COLUMNS, frame_to_runset, runset_to_frame
 
 __all__ = [
@@ -156,7 +163,9 @@ __all__ = [
     "UnsupportedFormatError",
     "detect_format",
     "frame_to_runset",
+    "branch_point",
     "join_branch",
+    "join_branches",
     "lr_from_schedule",
     "merge_repeated",
     "read",

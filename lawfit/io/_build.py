@@ -21,6 +21,7 @@ from lawfit.io._surgery import DUPLICATE_POLICIES, resolve_repeats
 from lawfit.runs import Run
 
 STEP_UNITS = ("step", "samples", "tokens")
+MAX_STEPS = 2**28  # 2 GiB of float64 LR: far beyond any optimizer-step count
 
 
 @dataclass
@@ -168,6 +169,13 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             f"run {raw.run_id!r}: total_steps={int(total)} but the log reaches step {max(last)}",
             path=raw.path,
             hint="pass total_steps larger than the last logged step, or leave it out",
+        )
+    if total is not None and int(total) > MAX_STEPS:
+        raise ImportError(
+            f"run {raw.run_id!r} reaches step {int(total) - 1}: a per-step LR array that long "
+            f"({int(total) * 8 / 2**30:.1f} GiB) is not a training run",
+            path=raw.path,
+            hint="check the step column (samples or tokens? pass step_unit=...)",
         )
     schedule = _schedule_for(opts.schedule, raw.run_id)
     lr = None

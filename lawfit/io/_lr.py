@@ -107,8 +107,9 @@ def infer_lr_edges(steps, values, total_steps: int, meta: dict) -> tuple[np.ndar
     Before the first logged step ``s0`` the line through the first two logged points
     ``(s0, v0), (s1, v1)`` is followed back:
 
-    * it reaches zero at or before step ``s0`` with a positive slope: a **linear warmup** (HF
-      Trainer logs its first LR at ``logging_steps``, inside the warmup): ``max(0, line)``;
+    * it rises and reaches zero near step 0 (within ``max(2, s0 / 10)`` steps): a **linear
+      warmup** (HF Trainer logs its first LR at ``logging_steps``, inside the warmup):
+      ``max(0, line)``;
     * it is flat: the LR was **constant**: ``v0``;
     * it falls (the log starts inside a decay, e.g. a cooldown branch): ``min(line, peak)`` where
       the peak is ``meta["peak_lr"]`` (from the run's config), else ``v0`` held;
@@ -135,15 +136,17 @@ def infer_lr_edges(steps, values, total_steps: int, meta: dict) -> tuple[np.ndar
         else:
             s1, v1 = int(s[1]), float(v[1])
             slope = (v1 - v0) / (s1 - s0)
-            at0 = v0 - slope * s0
             scale = max(abs(v0), abs(v1), 1e-300)
             pts = f"the logged LR at steps {s0} and {s1} ({v0:.6g}, {v1:.6g})"
             peak = meta.get("peak_lr")
             if abs(v1 - v0) <= 1e-9 * scale:
                 head, why = np.full(s0, v0), f"{pts} is constant: held"
-            elif slope > 0 and at0 <= 0.02 * scale:
+            elif slope > 0 and abs(s0 - v0 / slope) <= max(2.0, 0.1 * s0):
                 head = np.maximum(0.0, v0 + slope * (grid - s0))
-                why = f"{pts} lies on a line through zero: a linear warmup from 0, continued back"
+                why = (
+                    f"{pts} lies on a line reaching zero at step {s0 - v0 / slope:.3g}: a linear "
+                    "warmup from 0, continued back"
+                )
             elif slope < 0 and isinstance(peak, (int, float)) and peak > 0:
                 head = np.minimum(v0 + slope * (grid - s0), float(peak))
                 why = f"{pts} falls: the decay line continued back, capped at the peak LR {peak:.6g}"

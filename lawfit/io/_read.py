@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -116,12 +117,12 @@ def _sniff(p: Path, head: bytes) -> str | None:
     if b"\x00" in head[:1024]:
         return "tensorboard" if _looks_tfrecord(head) else None
     text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
-    if text.startswith("{"):
+    if re.match(r'\{\s*("|\})', text):  # JSON, not a Python dict print ({'loss': ...})
         first, _, rest = text.partition("\n")
         if first.rstrip().endswith("}") and rest.lstrip().startswith("{"):
             return "jsonl"
         return "json"
-    if text.startswith("["):
+    if re.match(r'\[\s*(\{|\[|\]|"|-?\d|true\b|false\b|null\b|$)', text):  # not "[INFO]"
         return "json"
     return "textlog"
 

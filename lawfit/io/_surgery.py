@@ -26,7 +26,14 @@ import numpy as np
 from lawfit.io._errors import DuplicateStepError, ParseError
 from lawfit.runs import Run
 
-__all__ = ["DUPLICATE_POLICIES", "merge_repeated", "resolve_repeats", "join_branch"]
+__all__ = [
+    "DUPLICATE_POLICIES",
+    "merge_repeated",
+    "resolve_repeats",
+    "branch_point",
+    "join_branch",
+    "join_branches",
+]
 
 DUPLICATE_POLICIES = ("auto", "error", "last", "first", "mean")
 
@@ -181,38 +188,61 @@ def resolve_repeats(
     return s[alive], v[alive], report
 
 
-def join_branch(base: Run, branch: Run, *, at_step: int, run_id: str | None = None) -> Run:
+def branch_point(branch: Run) -> tuple[int, str]:
+    """Where ``branch`` left its base run: ``meta["branch_of"]["at_step"]`` when the importer
+    found it (e.g. a W&B config's ``resume_from=.../ckpts/<step>``), else its first logged step."""
+    info = branch.meta.get("branch_of")
+    if isinstance(info, dict) and isinstance(info.get("at_step"), int):
+        return int(info["at_step"]), str(info.get("from", "meta['branch_of']"))
+    firsts = [int(o.steps[0]) for o in branch.metrics.values() if o.steps.size]
+    if not firsts:
+        raise ValueError(f"join_branch: branch run {branch.run_id!r} has no logged points")
+    return min(firsts), "the branch's first logged step"
+
+
+def join_branch(
+    base: Run, branch: Run, *, at_step: int | None = None, run_id: str | None = None
+) -> Run:
     """One run from a base run and a branch started from its checkpoint at ``at_step``.
 
     Steps are global (the branch continues the base's step count). The result holds the base's
     observations at steps ``< at_step`` and the branch's at steps ``>= at_step``; its LR array is
-    ``base.lr[:at_step]`` followed by ``branch.lr[at_step:]`` (the branch's LR array must be
-    indexed by global step and longer than ``at_step``). Branch points before ``at_step`` are an
-    error (they would be silently dropped). Base points from ``at_step`` on are the base's own
-    continuation and are not part of the joined run; their count is recorded in
-    ``meta["joined"]["base_points_after"]``.
+    ``base.lr[:at_step]`` followed by ``branch.lr[at_step:]``: the branch's LR *before* the branch
+    point is never used (a cooldown log does not hold it; whatever an importer inferred there is
+    dropped). ``at_step=None`` takes it from :func:`branch_point` (``meta["branch_of"]`` or the
+    branch's first logged step; recorded in ``meta["joined"]["at_step_from"]``). Branch points
+    before ``at_step`` are an error (they would be silently dropped). Base points from
+    ``at_step`` on are the base's own continuation and are not part of the joined run; their count
+    is recorded in ``meta["joined"]["base_points_after"]``.
 
     Example:
         >>> import numpy as np
         >>> from lawfit.runs import Run
         >>> from lawfit.io import join_branch
         >>> base = Run("stable", lr=np.full(10, 1.0), metrics={"loss": ([2, 4, 6, 8], [4., 3., 2.5, 2.2])})
-        >>> cool = Run("cool", lr=np.r_[np.full(6, 1.0), 0.5, 0.25], metrics={"loss": ([6, 7], [2.3, 2.1])})
-        >>> join_branch(base, cool, at_step=6).observed("loss").steps.tolist()
-        [2, 4, 6, 7]
+        >>> cool = Run("cool", lr=np.r_[np.full(6, 9.0), 0.5, 0.25], metrics={"loss": ([6, 7], [2.3, 2.1])})
+        >>> joined = join_branch(base, cool)  # branch point: the cooldown's first logged step, 6
+        >>> joined.observed("loss").steps.tolist(), joined.lr.tolist()[5:]
+        ([2, 4, 6, 7], [1.0, 0.5, 0.25])
     """
-    at = int(at_step)
-    if at <= 0:
-        raise ValueError(f"at_step must be a positive step, got {at_step!r}")
     for name, r in (("base", base), ("branch", branch)):
         if not isinstance(r, Run):
             raise TypeError(f"{name} must be a lawfit Run, got {type(r).__name__}")
+    if at_step is None:
+        at, at_from = branch_point(branch)
+    else:
+        at, at_from = int(at_step), "at_step"
+    if at <= 0:
+        raise ValueError(f"at_step must be a positive step, got {at!r}")
     lr: np.ndarray | None
     if base.lr is None and branch.lr is None:
         lr = None
     elif base.lr is None or branch.lr is None:
         missing = base.run_id if base.lr is None else branch.run_id
-        raise ValueError(f"join_branch: run {missing!r} has no LR array but the other run has one")
+        raise ValueError(
+            f"join_branch: run {missing!r} has no LR array but the other run has one; read it "
+            "with schedule=<spec> (or both with require_lr=False)"
+        )
     else:
         if base.lr.size < at:
             raise ValueError(
@@ -252,6 +282,7 @@ def join_branch(base: Run, branch: Run, *, at_step: int, run_id: str | None = No
         "base": base.run_id,
         "branch": branch.run_id,
         "at_step": at,
+        "at_step_from": at_from,
         "base_points_after": dropped,
         "branch_meta": dict(branch.meta),
     }
@@ -267,3 +298,27 @@ def join_branch(base: Run, branch: Run, *, at_step: int, run_id: str | None = No
         meta=meta,
         lr_source=src,
     )
+
+
+def join_branches(runs, *, keep_parts: bool = False):
+    """Every run of ``runs`` (a RunSet) whose ``meta["branch_of"]["run"]`` names another run of
+    the set, joined to that base with :func:`join_branch` (id ``<base>+<branch>``).
+
+    The base runs stay (they are runs of their own, e.g. the constant-LR run); the branches are
+    replaced by the joined runs unless ``keep_parts``. Branches whose base is not in the set are
+    kept unchanged.
+    """
+    from lawfit.runs import RunSet
+
+    by_id = {r.run_id: r for r in runs}
+    out = []
+    for r in runs:
+        info = r.meta.get("branch_of")
+        base = by_id.get(info.get("run")) if isinstance(info, dict) else None
+        if base is None or base is r:
+            out.append(r)
+            continue
+        if keep_parts:
+            out.append(r)
+        out.append(join_branch(base, r))
+    return RunSet(out)

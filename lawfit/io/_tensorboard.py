@@ -2,8 +2,10 @@
 
 Each event file is read record by record (TFRecord framing, TensorBoard's ``Event`` protobuf), so
 no 10,000-point reservoir sampling happens (unlike ``EventAccumulator``'s default
-``size_guidance``). A truncated last record (a file still being written) ends that file and is
-listed in ``meta["truncated_event_files"]``. Both kinds
+``size_guidance``). A truncated last record (a killed job, or a file still being written) ends
+that file and is reported: a :class:`~lawfit.io.TruncationWarning` and ``meta["truncated"]``
+(file, record number), the file names also in ``meta["truncated_event_files"]``. A Git LFS pointer
+in place of an event file is named as such by :func:`lawfit.io.read`. Both kinds
 of scalars are read:
 
 * classic ``simple_value`` summaries (TF1, ``tensorboardX``, PyTorch's default);
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lawfit.io._build import RawRun
-from lawfit.io._errors import MissingExtraError, ParseError
+from lawfit.io._errors import MissingExtraError, ParseError, note
 
 __all__ = ["is_event_file", "find_event_dirs", "read_event_dir"]
 
@@ -117,7 +119,7 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
         data = f.read_bytes()
         for k, payload in iter_records(data, f, masked_crc32c):
             if payload is None:
-                truncated.append(f.name)
+                truncated.append((f.name, k))
                 break
             try:
                 event = event_pb2.Event.FromString(payload)
@@ -155,7 +157,16 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
         meta={"source": source, "tensorboard_value_kinds": kinds},
     )
     if truncated:
-        raw.meta["truncated_event_files"] = truncated
+        raw.meta["truncated_event_files"] = [f for f, _ in truncated]
+        for f, k in truncated:
+            note(
+                raw.meta,
+                raw,
+                "truncated",
+                {"file": f, "record": k, "detail": f"{f}: record {k} is cut short (a killed or "
+                 "still-running job); the records before it are read, the cut one is not"},
+                what="an event file ends mid-record",
+            )
     for tag, (s, v) in points.items():
         steps = np.asarray(s, dtype=np.int64)
         if steps.size and steps.min() < 0:
