@@ -205,7 +205,7 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
         and lr_points[0].size
         and opts.require_lr is False
         and not (lr_points[0].size == total and lr_points[0][0] == 0)
-        and opts.lr_extrapolate == "error"
+        and opts.lr_extrapolate != "hold"
         and (lr_points[0][0] > 0 or lr_points[0][-1] < total - 1)
     ):
         # the LR is not needed and cannot be rebuilt without inventing values: keep the logged
