@@ -299,7 +299,9 @@ _UNEXPECTED = (
 
 def _guarded(p: Path, fmt, reader, opts, exact, raws) -> None:
     try:
+        before = len(raws)
         _read_one(p, fmt, reader, opts, exact, raws)
+        _drop_ignored(raws[before:], reader.ignore_columns)
     except ImportError:
         raise
     except _UNEXPECTED as e:
@@ -308,6 +310,17 @@ def _guarded(p: Path, fmt, reader, opts, exact, raws) -> None:
             path=p,
             hint="please report this file shape; pass format=... if it was misdetected",
         ) from e
+
+
+def _drop_ignored(raws: list[RawRun], ignore: Sequence[str]) -> None:
+    """``ignore_columns`` for every format: logged keys left out on purpose (recorded)."""
+    for r in raws:
+        gone = [k for k in ignore if k in r.metrics]
+        for k in gone:
+            del r.metrics[k]
+            r.lines.pop(k, None)
+        if ignore:
+            r.meta["ignored_columns"] = list(ignore)
 
 
 def _detect_or_folder(p: Path) -> str:
