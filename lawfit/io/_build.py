@@ -279,34 +279,39 @@ def _record_repeats(meta: dict, reports: dict, policy: str, raw: RawRun) -> None
             meta["duplicates"]["reordered"] = sorted(k for k, r in reports.items() if r["reordered"])
         return
     meta["duplicates"] = {"policy": "auto", **{k: r for k, r in reports.items()}}
-    for k, r in reports.items():
-        if r.get("restarts"):
-            first = r["restarts"][0]
-            where = f" (line {first['line']})" if first.get("line") else ""
-            note(
-                meta,
-                raw,
-                "inferred",
-                {
-                    "what": f"metric {k!r}: a resumed run",
-                    "from": f"{len(r['restarts'])} step(s) going back, first to step "
-                    f"{first['step']} after {first['after_step']}{where}; the restarted values "
-                    f"supersede {r['superseded']} earlier point(s)",
-                },
-                what=f"metric {k!r} as a resumed run",
-            )
-        elif r.get("reordered"):
-            note(
-                meta,
-                raw,
-                "inferred",
-                {
-                    "what": f"metric {k!r}: history segments out of order",
-                    "from": f"sorted by step; {r['averaged_steps']} step(s) logged with different "
-                    f"values averaged (max difference {r['max_abs_difference']:.3g})",
-                },
-                what=f"metric {k!r} from out-of-order segments",
-            )
+    resumed = {k: r for k, r in reports.items() if r.get("restarts")}
+    if resumed:
+        k, r = next(iter(resumed.items()))
+        first = r["restarts"][0]
+        where = f" (line {first['line']})" if first.get("line") else ""
+        note(
+            meta,
+            raw,
+            "inferred",
+            {
+                "what": f"a resumed run in metrics {sorted(resumed)}",
+                "from": f"steps going back, first in {k!r} to step {first['step']} after "
+                f"{first['after_step']}{where}; the restarted values supersede "
+                f"{sum(x['superseded'] for x in resumed.values())} earlier point(s) "
+                "(meta['duplicates'] per metric)",
+            },
+            what="a resumed run",
+        )
+    shuffled = {k: r for k, r in reports.items() if r.get("reordered")}
+    if shuffled:
+        averaged = sum(r["averaged_steps"] for r in shuffled.values())
+        worst = max(r["max_abs_difference"] for r in shuffled.values())
+        note(
+            meta,
+            raw,
+            "inferred",
+            {
+                "what": f"history segments out of order in metrics {sorted(shuffled)}",
+                "from": f"sorted by step; {averaged} step(s) logged twice with different values "
+                f"averaged (max difference {worst:.3g}); meta['duplicates'] per metric",
+            },
+            what="history segments out of order",
+        )
 
 
 BuildFn = Callable[[RawRun, BuildOptions], Run]
