@@ -39,6 +39,7 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
         "train_loss",  # Lightning / generic, llm-baselines W&B JSON
         "train_loss_step",  # Lightning self.log(on_step=True, on_epoch=True)
         "train/loss_step",  # Lightning, logged with a '/' name
+        "train loss",  # generic stdout ("step 10 | train loss: 3.2")
     ),
     "val_loss": (
         "val_loss",
@@ -48,6 +49,9 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
         "lm loss validation",  # Megatron
         "validation_metrics/loss",  # torchtitan
         "val_loss_epoch",  # Lightning self.log(on_epoch=True) under a _step/_epoch pair
+        "val loss",  # generic stdout
+        "validation loss",  # generic stdout
+        "valid loss",  # generic stdout
     ),
     "lr": (
         "lr",  # nanoGPT (W&B), nanotron

@@ -248,6 +248,9 @@ def table_to_raw(
             f"column {dup!r} appears twice in the header", path=path, line=1, column=dup
         )
     step_col = find_column(cols, STEP_KEYS, step_column)
+    by_epoch = step_col is None and step_column is None and find_column(cols, ("epoch",)) is not None
+    if by_epoch:  # one row per epoch (hand-written loggers): the epoch is the x axis
+        step_col = find_column(cols, ("epoch",))
     if step_col is None:
         raise ParseError(
             f"no step column (looked for {step_column or STEP_KEYS}); columns are {cols[:12]}",
@@ -312,6 +315,18 @@ def table_to_raw(
             raw.lines[str(c)] = lambda k, _idx=idx: lines(int(_idx[k]))
         if text_meta:
             _text_columns_to_meta(raw, table, text_meta, rows)
+        if by_epoch:
+            from lawfit.io._errors import note
+
+            raw.meta["step_unit"] = "epoch"
+            note(
+                raw.meta,
+                raw,
+                "inferred",
+                {"what": "the x axis: epochs", "from": f"no step column; column {step_col!r} "
+                 "used as the step (pass step_column=... or step_unit=... if that is wrong)"},
+                what="epochs as steps",
+            )
         out.append(raw)
     return out
 

@@ -19,6 +19,8 @@ build-nanogpt  stdout ``step N | loss: x | lr l | norm: g | dt: ...ms | tok/sec:
                ``validation loss: y`` (given the step of the next ``step`` line) and its
                ``log.txt`` (``N train x`` / ``N val y`` / ``N hella a``)
 modded-nanogpt ``step:N/T train_loss:x ...`` and ``step:N/T val_loss:y ...`` (no LR printed)
+generic        last resort: lines with ``step|iter|iteration N`` followed by ``key: number``
+               pairs, one key holding ``loss`` (``step 10, loss: 3.2, lr: 1e-4``); keys as printed
 =============  ==========================================================================
 
 Steps. Megatron's ``iteration N/ T`` and modded-nanogpt's ``step:N/T`` count *completed*
@@ -45,7 +47,15 @@ from lawfit.io._errors import ParseError, note
 
 __all__ = ["TEXT_FORMATS", "detect_text_format", "read_text_log"]
 
-TEXT_FORMATS = ("megatron", "nanotron", "torchtitan", "nanogpt", "build-nanogpt", "modded-nanogpt")
+TEXT_FORMATS = (
+    "megatron",
+    "nanotron",
+    "torchtitan",
+    "nanogpt",
+    "build-nanogpt",
+    "modded-nanogpt",
+    "generic",
+)
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # one way to match each number (no nested quantifiers over the same characters): linear time
@@ -63,6 +73,15 @@ _BUILD_VAL = re.compile(r"^\s*validation loss:\s*(" + _NUM + r")\s*$")
 _BUILD_FILE = re.compile(r"^\s*(\d+)\s+(train|val|hella)\s+(" + _NUM + r")\s*$")
 _MODDED = re.compile(r"\bstep:(\d+)/(\d+)\s+(.*)$")
 _MODDED_KV = re.compile(r"(\w+):(" + _NUM + r")(?:ms)?(?=\s|$)")
+# last resort: "<step|iter|iteration> N ... <key>: <number> ..." lines with a loss key
+_GENERIC_STEP = re.compile(
+    r"\b(step|iter|iteration|it|epoch)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*(\d+))?", re.I
+)
+_GENERIC_KV = re.compile(
+    r"([A-Za-z][A-Za-z0-9_/.-]*(?: [A-Za-z][A-Za-z0-9_/.-]*){0,2})(?:\s*[:=]\s*|\s+)\[?("
+    + _NUM
+    + r")(?![\w.])"
+)
 _SUFFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12}
 _STRICT = {"lm loss", "learning rate", "lm_loss", "lr", "loss", "lm loss validation"}
 
@@ -99,7 +118,24 @@ def detect_text_format(text: str) -> str | None:
             return "torchtitan"
         if _NANOGPT_ITER.search(line) or _NANOGPT_EVAL.search(line):
             return "nanogpt"
+    generic = 0
+    for line in text.splitlines()[:5000]:
+        if len(line) <= 100_000 and _generic_fields(_ANSI.sub("", line)) is not None:
+            generic += 1
+            if generic >= 2:
+                return "generic"
     return None
+
+
+def _generic_fields(line: str):
+    """(step, [(key, value text)]) of a "step N ... loss: x" line, else None."""
+    m = _GENERIC_STEP.search(line)
+    if not m:
+        return None
+    fields = [(k.strip(), v) for k, v in _GENERIC_KV.findall(line[m.end():])]
+    if not any("loss" in k.lower() for k, _ in fields):
+        return None
+    return m, fields
 
 
 def _pipe_fields(body: str) -> list[tuple[str, str]]:
@@ -238,6 +274,16 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
                 add("loss", step, m.group(2), lineno, True)
                 for k, v in re.findall(r"(\w+):\s*(" + _NUM + r")", m.group(3)):
                     add(k, step, v, lineno, False)
+                matched += 1
+        elif fmt == "generic":
+            found = _generic_fields(line)
+            if found:
+                m, fields = found
+                step = integer(m.group(2), lineno, "step")
+                if m.group(1).lower() == "epoch":
+                    meta["step_unit"] = "epoch"
+                for k, v in fields:
+                    add(k, step, v, lineno, "loss" in k.lower())
                 matched += 1
         else:
             m = _NANOGPT_ITER.search(line)
