@@ -77,8 +77,9 @@ _MODDED_KV = re.compile(r"(\w+):(" + _NUM + r")(?:ms)?(?=\s|$)")
 _GENERIC_STEP = re.compile(
     r"\b(step|iter|iteration|it|epoch)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*(\d+))?", re.I
 )
-_GENERIC_KV = re.compile(
-    r"([A-Za-z][A-Za-z0-9_/.-]*(?: [A-Za-z][A-Za-z0-9_/.-]*){0,2})(?:\s*[:=]\s*|\s+)\[?("
+_GENERIC_KV = re.compile(  # keys of at most 3 words of 40 characters: linear on any line
+    r"(?<![A-Za-z0-9_/.-])([A-Za-z][A-Za-z0-9_/.-]{0,40}(?: [A-Za-z][A-Za-z0-9_/.-]{0,40}){0,2})"
+    r"(?:[ \t]*[:=][ \t]*|[ \t]+)\[?("
     + _NUM
     + r")(?![\w.])"
 )
