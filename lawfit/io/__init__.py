@@ -116,12 +116,12 @@ Example:
 from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
 from lawfit.io._errors import (
     DuplicateStepError,
-    InferenceWarning,
-    TruncationWarning,
     ImportError,  # noqa: A004 - documented: lawfit.io.ImportError subclasses ValueError
+    InferenceWarning,
     MissingExtraError,
     MissingLRError,
     ParseError,
+    TruncationWarning,
     UnsafeFormatError,
     UnsupportedFormatError,
 )

@@ -276,7 +276,9 @@ def _record_repeats(meta: dict, reports: dict, policy: str, raw: RawRun) -> None
             "merged_steps": {k: r["merged"] for k, r in reports.items()},
         }
         if any(r["reordered"] for r in reports.values()):
-            meta["duplicates"]["reordered"] = sorted(k for k, r in reports.items() if r["reordered"])
+            meta["duplicates"]["reordered"] = sorted(
+                k for k, r in reports.items() if r["reordered"]
+            )
         return
     meta["duplicates"] = {"policy": "auto", **{k: r for k, r in reports.items()}}
     resumed = {k: r for k, r in reports.items() if r.get("restarts")}

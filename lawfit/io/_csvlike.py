@@ -248,7 +248,9 @@ def table_to_raw(
             f"column {dup!r} appears twice in the header", path=path, line=1, column=dup
         )
     step_col = find_column(cols, STEP_KEYS, step_column)
-    by_epoch = step_col is None and step_column is None and find_column(cols, ("epoch",)) is not None
+    by_epoch = (
+        step_col is None and step_column is None and find_column(cols, ("epoch",)) is not None
+    )
     if by_epoch:  # one row per epoch (hand-written loggers): the epoch is the x axis
         step_col = find_column(cols, ("epoch",))
     if step_col is None:
@@ -323,8 +325,11 @@ def table_to_raw(
                 raw.meta,
                 raw,
                 "inferred",
-                {"what": "the x axis: epochs", "from": f"no step column; column {step_col!r} "
-                 "used as the step (pass step_column=... or step_unit=... if that is wrong)"},
+                {
+                    "what": "the x axis: epochs",
+                    "from": f"no step column; column {step_col!r} "
+                    "used as the step (pass step_column=... or step_unit=... if that is wrong)",
+                },
                 what="epochs as steps",
             )
         out.append(raw)

@@ -149,9 +149,14 @@ def infer_lr_edges(steps, values, total_steps: int, meta: dict) -> tuple[np.ndar
                 )
             elif slope < 0 and isinstance(peak, (int, float)) and peak > 0:
                 head = np.minimum(v0 + slope * (grid - s0), float(peak))
-                why = f"{pts} falls: the decay line continued back, capped at the peak LR {peak:.6g}"
+                why = (
+                    f"{pts} falls: the decay line continued back, capped at the peak LR {peak:.6g}"
+                )
             else:
-                head, why = np.full(s0, v0), f"{pts}: no warmup or decay recognised, first value held"
+                head, why = (
+                    np.full(s0, v0),
+                    f"{pts}: no warmup or decay recognised, first value held",
+                )
         out.append({"what": f"the LR at steps 0..{s0 - 1}", "from": why})
     sl = int(s[-1])
     if sl < total - 1:

@@ -428,16 +428,19 @@ def _read_one(
         obj = _json_load(text, f)
         found = _classify_json(obj)
         if found != fmt:
-            want = "a trainer_state.json ('log_history')" if fmt == "hf-trainer" else (
-                "a W&B history export ('history')"
+            want = (
+                "a trainer_state.json ('log_history')"
+                if fmt == "hf-trainer"
+                else ("a W&B history export ('history')")
             )
             raise ParseError(
                 f"{_not_a_log(obj)}: not {want}",
                 path=f,
                 line=1,
                 column=1,
-                hint="pass format=... for other JSON logs" if found is None else
-                f"this is format={found!r}; leave format= out to detect it",
+                hint="pass format=... for other JSON logs"
+                if found is None
+                else f"this is format={found!r}; leave format= out to detect it",
             )
         if fmt == "hf-trainer":
             rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)

@@ -120,8 +120,7 @@ def resolve_repeats(
                 hint="read with duplicates='auto' (resumed runs), or 'last' / 'first' / 'mean'",
             )
         raise DuplicateStepError(
-            f"run {run_id!r}, metric {metric!r}: step {int(s[i])} is logged twice "
-            "(a resumed run?)",
+            f"run {run_id!r}, metric {metric!r}: step {int(s[i])} is logged twice (a resumed run?)",
             path=path,
             line=_line(lines, i),
             column=metric,
@@ -132,7 +131,11 @@ def resolve_repeats(
         s, v = s[order], v[order]
         first = np.concatenate([[True], s[1:] != s[:-1]])
         starts = np.flatnonzero(first)
-        report = {"policy": policy, "merged": int(s.size - starts.size), "reordered": bool(back.size)}
+        report = {
+            "policy": policy,
+            "merged": int(s.size - starts.size),
+            "reordered": bool(back.size),
+        }
         if policy == "first":
             return s[starts], v[starts], report
         if policy == "last":
@@ -181,8 +184,12 @@ def resolve_repeats(
         dead = alive[:i] & (s[:i] >= s[i])
         alive[:i] &= ~dead
         restarts.append(
-            {"line": _line(lines, kept[i]), "step": int(s[i]),
-             "after_step": int(s[i - 1]), "superseded": int(dead.sum())}
+            {
+                "line": _line(lines, kept[i]),
+                "step": int(s[i]),
+                "after_step": int(s[i - 1]),
+                "superseded": int(dead.sum()),
+            }
         )
     report.update(restarts=restarts, superseded=int((~alive).sum()))
     return s[alive], v[alive], report

@@ -163,8 +163,12 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
                 raw.meta,
                 raw,
                 "truncated",
-                {"file": f, "record": k, "detail": f"{f}: record {k} is cut short (a killed or "
-                 "still-running job); the records before it are read, the cut one is not"},
+                {
+                    "file": f,
+                    "record": k,
+                    "detail": f"{f}: record {k} is cut short (a killed or "
+                    "still-running job); the records before it are read, the cut one is not",
+                },
                 what="an event file ends mid-record",
             )
     for tag, (s, v) in points.items():

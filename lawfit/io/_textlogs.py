@@ -79,9 +79,7 @@ _GENERIC_STEP = re.compile(
 )
 _GENERIC_KV = re.compile(  # keys of at most 3 words of 40 characters: linear on any line
     r"(?<![A-Za-z0-9_/.-])([A-Za-z][A-Za-z0-9_/.-]{0,40}(?: [A-Za-z][A-Za-z0-9_/.-]{0,40}){0,2})"
-    r"(?:[ \t]*[:=][ \t]*|[ \t]+)\[?("
-    + _NUM
-    + r")(?![\w.])"
+    r"(?:[ \t]*[:=][ \t]*|[ \t]+)\[?(" + _NUM + r")(?![\w.])"
 )
 _SUFFIX = {"K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12}
 _STRICT = {"lm loss", "learning rate", "lm_loss", "lr", "loss", "lm loss validation"}
@@ -133,7 +131,7 @@ def _generic_fields(line: str):
     m = _GENERIC_STEP.search(line)
     if not m:
         return None
-    fields = [(k.strip(), v) for k, v in _GENERIC_KV.findall(line[m.end():])]
+    fields = [(k.strip(), v) for k, v in _GENERIC_KV.findall(line[m.end() :])]
     if not any("loss" in k.lower() for k, _ in fields):
         return None
     return m, fields
@@ -205,8 +203,12 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
             meta,
             raw,
             "truncated",
-            {"line": len(lines) + 1, "text": cut[:80], "detail": f"line {len(lines) + 1} "
-             f"ends without a line break ({cut[:40]!r}...): not read"},
+            {
+                "line": len(lines) + 1,
+                "text": cut[:80],
+                "detail": f"line {len(lines) + 1} "
+                f"ends without a line break ({cut[:40]!r}...): not read",
+            },
             what="the log is cut mid-line",
         )
     matched = 0

@@ -270,8 +270,10 @@ def wandb_json_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRun:
     )
     if config:
         raw.meta["config"] = _jsonable(config)
-        for ours, theirs in (("peak_lr", ("lr", "learning_rate", "max_lr")),
-                             ("warmup_steps", ("warmup_steps", "warmup_iters"))):
+        for ours, theirs in (
+            ("peak_lr", ("lr", "learning_rate", "max_lr")),
+            ("warmup_steps", ("warmup_steps", "warmup_iters")),
+        ):
             for k in theirs:
                 if isinstance(config.get(k), (int, float)) and not isinstance(config[k], bool):
                     raw.meta[ours] = config[k]
@@ -317,7 +319,11 @@ def wandb_json_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRun:
         steps_raw = cols[step_key]
         for key, values in data.items():
             name = str(key) if key not in raw.metrics else f"{group}/{key}"
-            where = {"path": path, "line": _key_line(text, str(key)), "column": f"history.{group}.{key}"}
+            where = {
+                "path": path,
+                "line": _key_line(text, str(key)),
+                "column": f"history.{group}.{key}",
+            }
             if len(values) != len(steps_raw):
                 # values cannot be placed on steps: kept in meta, never guessed
                 raw.meta.setdefault("unaligned_history", {})[f"{group}.{key}"] = [
@@ -359,7 +365,9 @@ def wandb_json_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRun:
                     s.append(int(st))
                     v.append(float(x))
                 except OverflowError:
-                    raise ParseError(f"value {str(x)[:40]} is too large for float64", **where) from None
+                    raise ParseError(
+                        f"value {str(x)[:40]} is too large for float64", **where
+                    ) from None
             if s:
                 raw.metrics[name] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
     if skipped:

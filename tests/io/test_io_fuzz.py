@@ -20,8 +20,11 @@ from lawfit.runs import Run, RunSet
 
 # Random exploration locally; a fixed example sequence under CI (CI=true), so a landing run is
 # reproducible. A failure found locally becomes a deterministic regression test (test_io_readers).
-SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
-                derandomize=os.environ.get("CI", "").lower() in ("1", "true", "yes"))
+SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=os.environ.get("CI", "").lower() in ("1", "true", "yes"),
+)
 
 # problems that concern a whole file or run, not a place in it
 WHOLE_FILE = (
@@ -449,7 +452,8 @@ def _text_log(kind: str, n: int) -> bytes:
     if kind == "build":
         lines = ["validation loss: 10.95"] + [
             f"step {s:5d} | loss: {11 - s / 10:.6f} | lr {6e-4 * (s + 1) / 10:.4e} | norm: 1.2 | "
-            f"dt: 300.00ms | tok/sec: 1000.00" for s in range(n)
+            f"dt: 300.00ms | tok/sec: 1000.00"
+            for s in range(n)
         ]
     elif kind == "modded":
         lines = ["step:0/9 val_loss:10.8 train_time:0ms step_avg:nanms"] + [
@@ -462,8 +466,12 @@ def _text_log(kind: str, n: int) -> bytes:
 
 
 @settings(max_examples=300, **SETTINGS)
-@given(data=st.data(), kind=st.sampled_from(["build", "modded", "generic"]), n=st.integers(1, 9),
-       o=opts)
+@given(
+    data=st.data(),
+    kind=st.sampled_from(["build", "modded", "generic"]),
+    n=st.integers(1, 9),
+    o=opts,
+)
 def test_fuzz_new_text_logs(data, kind, n, o):
     raw = data.draw(mutated(_text_log(kind, n)))
     _in_tmp("stdout.txt", raw, lambda p: check(p, **o))
@@ -474,10 +482,12 @@ _json_leaf = st.one_of(
 )
 _json = st.recursive(
     _json_leaf,
-    lambda kids: st.one_of(st.lists(kids, max_size=4),
-                           st.dictionaries(st.sampled_from(["iter", "_step", "loss", "lr",
-                                                            "train", "val", "x"]), kids,
-                                           max_size=4)),
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["iter", "_step", "loss", "lr", "train", "val", "x"]), kids, max_size=4
+        ),
+    ),
     max_leaves=20,
 )
 
@@ -494,11 +504,14 @@ def test_fuzz_wandb_json_structure(history, config, o):
 
 
 @settings(max_examples=100, **SETTINGS)
-@given(name=st.sampled_from(["a.csv", "b.json", "events.out.tfevents.1", "c.log", "d", "e.jsonl",
-                             "f.parquet"]), size=st.integers(0, 10**12))
+@given(
+    name=st.sampled_from(
+        ["a.csv", "b.json", "events.out.tfevents.1", "c.log", "d", "e.jsonl", "f.parquet"]
+    ),
+    size=st.integers(0, 10**12),
+)
 def test_fuzz_lfs_pointers_are_always_named(name, size):
-    text = (f"version https://git-lfs.github.com/spec/v1\noid sha256:{'ab' * 32}\n"
-            f"size {size}\n")
+    text = f"version https://git-lfs.github.com/spec/v1\noid sha256:{'ab' * 32}\nsize {size}\n"
 
     def go(p):
         with pytest.raises(io.UnsupportedFormatError, match="Git LFS pointer"):

@@ -768,15 +768,19 @@ def test_text_log_absurd_step_is_a_located_parse_error(tmp_path, line):
     path.write_text(ok["validation"] * line.startswith(" validation") + line + "\n")
     with pytest.raises(io.ParseError) as err:
         io.read(path)
-    assert err.value.line in (1, 2) and "too large" in str(err.value) and str(path) in str(err.value)
+    assert (
+        err.value.line in (1, 2) and "too large" in str(err.value) and str(path) in str(err.value)
+    )
 
 
 @pytest.mark.parametrize("step", ["1e999", "-1e999", str(10**400), str(2**63), "1.5", "-3"])
 def test_trainer_state_bad_step_is_a_located_parse_error(tmp_path, step):
     path = tmp_path / "trainer_state.json"
-    path.write_text('{"global_step": 10, "log_history": [\n'
-                    '  {"step": 5, "loss": 3.0, "learning_rate": 1e-3},\n'
-                    f'  {{"step": {step}, "loss": 2.9, "learning_rate": 1e-3}}\n]}}\n')
+    path.write_text(
+        '{"global_step": 10, "log_history": [\n'
+        '  {"step": 5, "loss": 3.0, "learning_rate": 1e-3},\n'
+        f'  {{"step": {step}, "loss": 2.9, "learning_rate": 1e-3}}\n]}}\n'
+    )
     with pytest.raises(io.ParseError) as err:
         io.read(path)
     assert err.value.column == "log_history[1]" and err.value.line == 3, str(err.value)

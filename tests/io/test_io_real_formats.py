@@ -40,26 +40,56 @@ def write_trainer_state(path, *, total=100, warmup=30, every=10, peak=5e-4, eval
     hist = []
     for s in range(every, total + 1, every):
         hist.append(
-            {"epoch": s / total, "grad_norm": 1.0, "learning_rate": hf_linear_lr(s, peak, warmup, total),
-             "loss": 4.0 - s / total, "step": s}
+            {
+                "epoch": s / total,
+                "grad_norm": 1.0,
+                "learning_rate": hf_linear_lr(s, peak, warmup, total),
+                "loss": 4.0 - s / total,
+                "step": s,
+            }
         )
         if s % (2 * every) == 0:
             for k, name in enumerate(eval_sets):  # several evaluation sets: several entries
-                hist.append({"epoch": s / total, f"eval_{name}_loss": 3.9 - s / total + k,
-                             f"eval_{name}_runtime": 1.5, "step": s})
-    hist.append({"epoch": 1.0, "step": total, "total_flos": 1e15, "train_loss": 3.5,
-                 "train_runtime": 100.0, "train_samples_per_second": 3.2})
+                hist.append(
+                    {
+                        "epoch": s / total,
+                        f"eval_{name}_loss": 3.9 - s / total + k,
+                        f"eval_{name}_runtime": 1.5,
+                        "step": s,
+                    }
+                )
+    hist.append(
+        {
+            "epoch": 1.0,
+            "step": total,
+            "total_flos": 1e15,
+            "train_loss": 3.5,
+            "train_runtime": 100.0,
+            "train_samples_per_second": 3.2,
+        }
+    )
     hist.append({"predict_loss": 3.1, "predict_runtime": 2.0})  # no step
-    state = {"best_metric": None, "epoch": 1.0, "eval_steps": 2 * every, "global_step": total,
-             "log_history": hist, "logging_steps": every, "max_steps": total,
-             "num_train_epochs": 1, "total_flos": 1e15, "train_batch_size": 8}
+    state = {
+        "best_metric": None,
+        "epoch": 1.0,
+        "eval_steps": 2 * every,
+        "global_step": total,
+        "log_history": hist,
+        "logging_steps": every,
+        "max_steps": total,
+        "num_train_epochs": 1,
+        "total_flos": 1e15,
+        "train_batch_size": 8,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(state, indent=2, sort_keys=True))
 
 
 def test_trainer_state_imports_with_defaults_warmup_inferred(tmp_path):
     write_trainer_state(tmp_path / "ckpt" / "trainer_state.json")
-    with pytest.warns(io.InferenceWarning, match=r"trainer_state\.json.*steps 0\.\.9.*linear warmup"):
+    with pytest.warns(
+        io.InferenceWarning, match=r"trainer_state\.json.*steps 0\.\.9.*linear warmup"
+    ):
         run = io.read(tmp_path / "ckpt" / "trainer_state.json")["ckpt"]
     truth = np.array([hf_linear_lr(s, 5e-4, 30, 100) for s in range(101)])
     np.testing.assert_allclose(run.lr, truth, rtol=1e-12, atol=1e-20)  # warmup exact, not held
@@ -75,7 +105,9 @@ def test_trainer_state_imports_with_defaults_warmup_inferred(tmp_path):
 
 
 def test_trainer_state_constant_lr_is_held_and_said(tmp_path):
-    hist = [{"learning_rate": 1e-4, "loss": 3.0 - s / 100, "step": s, "epoch": 0.1} for s in (5, 10)]
+    hist = [
+        {"learning_rate": 1e-4, "loss": 3.0 - s / 100, "step": s, "epoch": 0.1} for s in (5, 10)
+    ]
     (tmp_path / "state.json").write_text(json.dumps({"log_history": hist}))  # renamed: sniffed
     assert io.detect_format(tmp_path / "state.json") == "hf-trainer"
     with pytest.warns(io.InferenceWarning, match="constant"):
@@ -115,11 +147,17 @@ def test_build_nanogpt_stdout_and_log_txt(tmp_path):
     def lr(it, warm=10, peak=6e-4):  # build-nanogpt get_lr during warmup
         return peak * (it + 1) / warm
 
-    out = ["using device: cuda", "total desired batch size: 524288", "validation loss: 10.9502",
-           "HellaSwag accuracy: 2497/10042=0.2487"]
+    out = [
+        "using device: cuda",
+        "total desired batch size: 524288",
+        "validation loss: 10.9502",
+        "HellaSwag accuracy: 2497/10042=0.2487",
+    ]
     for s in range(5):
-        out.append(f"step {s:5d} | loss: {11 - s * 0.1:.6f} | lr {lr(s):.4e} | norm: 15.4118 | "
-                   f"dt: 388.90ms | tok/sec: 1348111.86")
+        out.append(
+            f"step {s:5d} | loss: {11 - s * 0.1:.6f} | lr {lr(s):.4e} | norm: 15.4118 | "
+            f"dt: 388.90ms | tok/sec: 1348111.86"
+        )
     (tmp_path / "stdout.txt").write_text("\n".join(out) + "\n")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every step logs its LR: nothing to infer
@@ -128,8 +166,9 @@ def test_build_nanogpt_stdout_and_log_txt(tmp_path):
     assert run.lr.tolist() == [float(f"{lr(s):.4e}") for s in range(5)]
     assert run.observed("loss").values.tolist() == [float(f"{11 - s * 0.1:.6f}") for s in range(5)]
     assert run.observed("val_loss").steps.tolist() == [0]
-    (tmp_path / "log.txt").write_text("0 val 10.9502\n0 hella 0.2487\n0 train 10.955010\n"
-                                      "1 train 10.883858\n250 val 6.1\n")
+    (tmp_path / "log.txt").write_text(
+        "0 val 10.9502\n0 hella 0.2487\n0 train 10.955010\n1 train 10.883858\n250 val 6.1\n"
+    )
     log = read_quiet(tmp_path / "log.txt")["log"]
     assert log.observed("loss").values.tolist() == [10.95501, 10.883858]
     assert log.observed("val_loss").steps.tolist() == [0, 250]
@@ -137,12 +176,18 @@ def test_build_nanogpt_stdout_and_log_txt(tmp_path):
 
 
 def test_modded_nanogpt_declared_total(tmp_path):
-    text = "import torch\n# the training script is printed first\n" + "\n".join(
-        [f"step:0/4 val_loss:10.8258 train_time:0ms step_avg:nanms"]
-        + [f"step:{s}/4 train_loss:{11 - s:.4f} train_time:{30 * s}ms step_avg:30.00ms"
-           for s in range(1, 5)]
-        + ["step:4/4 val_loss:6.5000 train_time:120ms step_avg:30.00ms"]
-    ) + "\n"
+    text = (
+        "import torch\n# the training script is printed first\n"
+        + "\n".join(
+            ["step:0/4 val_loss:10.8258 train_time:0ms step_avg:nanms"]
+            + [
+                f"step:{s}/4 train_loss:{11 - s:.4f} train_time:{30 * s}ms step_avg:30.00ms"
+                for s in range(1, 5)
+            ]
+            + ["step:4/4 val_loss:6.5000 train_time:120ms step_avg:30.00ms"]
+        )
+        + "\n"
+    )
     (tmp_path / "a1b2.txt").write_text(text)
     run = read_quiet(tmp_path / "a1b2.txt")["a1b2"]
     assert run.meta["text_log"] == "modded-nanogpt" and run.meta["declared_total_steps"] == 4
@@ -188,8 +233,10 @@ LFS = (
 )
 
 
-@pytest.mark.parametrize("name", ["events.out.tfevents.1700000000.host.1.0", "metrics.csv",
-                                  "trainer_state.json", "train.log"])
+@pytest.mark.parametrize(
+    "name",
+    ["events.out.tfevents.1700000000.host.1.0", "metrics.csv", "trainer_state.json", "train.log"],
+)
 def test_git_lfs_pointer_is_named(tmp_path, name):
     (tmp_path / name).write_text(LFS)
     with pytest.raises(io.UnsupportedFormatError, match=r"Git LFS pointer.*8812345.*git lfs pull"):
@@ -233,13 +280,27 @@ def test_wandb_runs_table_gets_a_clear_error(tmp_path):
 def test_wandb_json_history_export_segments(tmp_path):
     seg1 = {"iter": [50, 100, 150], "train_loss": [4.0, 3.5, 3.25], "train_lr": [1e-4, 2e-4, 3e-4]}
     # a resumed run's history: the later segment first, the overlap logged twice
-    hist = {"train": {k: seg1[k][1:] + v for k, v in
-                      {"iter": [50, 100], "train_loss": [4.0, 3.5001],
-                       "train_lr": [1e-4, 2e-4]}.items()},
-            "val": {"iter": [100, 0], "val_loss": [3.6, 10.9], "val_acc": [0.3]}}
-    (tmp_path / "run1").write_text(json.dumps({"config": {"lr": 3e-4, "warmup_steps": 150},
-                                               "summary": {"iter": 150}, "name": "run1",
-                                               "history": hist}))
+    hist = {
+        "train": {
+            k: seg1[k][1:] + v
+            for k, v in {
+                "iter": [50, 100],
+                "train_loss": [4.0, 3.5001],
+                "train_lr": [1e-4, 2e-4],
+            }.items()
+        },
+        "val": {"iter": [100, 0], "val_loss": [3.6, 10.9], "val_acc": [0.3]},
+    }
+    (tmp_path / "run1").write_text(
+        json.dumps(
+            {
+                "config": {"lr": 3e-4, "warmup_steps": 150},
+                "summary": {"iter": 150},
+                "name": "run1",
+                "history": hist,
+            }
+        )
+    )
     assert io.detect_format(tmp_path / "run1") == "wandb-json"  # no suffix: sniffed
     with pytest.warns(io.InferenceWarning) as record:
         run = io.read(tmp_path / "run1")["run1"]
@@ -257,7 +318,9 @@ def test_json_that_is_no_log_is_named(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["GPT2"], "n_embd": 768}))
     with pytest.raises(io.UnsupportedFormatError, match=r"config\.json:1.*model config"):
         io.read(tmp_path / "config.json")
-    (tmp_path / "wandb-summary.json").write_text(json.dumps({"_step": 10, "_runtime": 5, "loss": 3}))
+    (tmp_path / "wandb-summary.json").write_text(
+        json.dumps({"_step": 10, "_runtime": 5, "loss": 3})
+    )
     with pytest.raises(io.UnsupportedFormatError, match="W&B run summary"):
         io.read(tmp_path / "wandb-summary.json")
 
@@ -265,8 +328,9 @@ def test_json_that_is_no_log_is_named(tmp_path):
 def test_table_in_a_txt_and_jsonl_in_a_log_are_sniffed(tmp_path):
     (tmp_path / "loss.txt").write_text("step,lr,loss\n0,1e-3,4.0\n1,1e-3,3.5\n")
     assert io.read(tmp_path / "loss.txt")["loss"].observed("loss").values.tolist() == [4.0, 3.5]
-    (tmp_path / "train.log").write_text('{"step": 0, "lr": 0.001, "loss": 4.0}\n'
-                                        '{"step": 1, "lr": 0.001, "loss": 3.5}\n')
+    (tmp_path / "train.log").write_text(
+        '{"step": 0, "lr": 0.001, "loss": 4.0}\n{"step": 1, "lr": 0.001, "loss": 3.5}\n'
+    )
     assert io.read(tmp_path / "train.log")["train"].lr.tolist() == [1e-3, 1e-3]
 
 
@@ -286,8 +350,10 @@ def test_steps_going_back_are_never_silently_sorted(tmp_path):
 
 # -- 8: joining a WSD cooldown to its base run, on the real Schaipp runs ------------------------
 
-BASE = ("openwebtext2_llama_norm_nlayers10_nhead8_lr0.001_sched_wsd_warmup300_iter17500_bs50x2"
-        "_ws2_seed0_data_seed1337")
+BASE = (
+    "openwebtext2_llama_norm_nlayers10_nhead8_lr0.001_sched_wsd_warmup300_iter17500_bs50x2"
+    "_ws2_seed0_data_seed1337"
+)
 COOL = "ann0.2_" + BASE.replace("iter17500", "iter12500")
 
 
@@ -353,15 +419,34 @@ def test_cli_ignore_column_lr_hold_and_join(tmp_path):
 
     (tmp_path / "r.csv").write_text("step,lr,loss,noise\n5,1e-3,4.0,a\n6,2e-3,3.5,b\n")
     out = tmp_path / "o.parquet"
-    res = CliRunner().invoke(app, ["import", str(tmp_path / "r.csv"), "--out", str(out),
-                                   "--ignore-column", "noise", "--lr-hold"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "import",
+            str(tmp_path / "r.csv"),
+            "--out",
+            str(out),
+            "--ignore-column",
+            "noise",
+            "--lr-hold",
+        ],
+    )
     assert res.exit_code == 0, res.output
     run = io.read(out)["r"]
     assert run.lr.tolist()[:6] == [1e-3] * 6 and "noise" not in run.metrics
     assert run.meta["ignored_columns"] == ["noise"]
     raw = shared_path("data", "schaipp", "raw")
-    res = CliRunner().invoke(app, ["import", str(raw / f"{BASE}.json"), str(raw / f"{COOL}.json"),
-                                   "--out", str(tmp_path / "j.csv"), "--join-branches"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "import",
+            str(raw / f"{BASE}.json"),
+            str(raw / f"{COOL}.json"),
+            "--out",
+            str(tmp_path / "j.csv"),
+            "--join-branches",
+        ],
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert [r["run_id"] for r in summary["per_run"]] == [BASE, f"{BASE}+{COOL}"]
