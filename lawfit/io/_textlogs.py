@@ -185,14 +185,10 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         ln.append(lineno)
 
     def declared(total: int, lineno: int) -> None:
-        if meta.setdefault("declared_total_steps", total) != total:
-            raise ParseError(
-                f"the declared total changes from {meta['declared_total_steps']} to {total} "
-                "(two runs in one log?)",
-                path=path,
-                line=lineno,
-                hint="split the log into one file per run",
-            )
+        before = meta.setdefault("declared_total_steps", total)
+        if before != total:  # a run extended on resume: the longest declared length holds
+            meta["declared_total_steps"] = max(before, total)
+            meta.setdefault("declared_totals", [before]).append(total)
 
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -317,6 +313,18 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
         meta["unplaced_val_loss"] = [_number(v) for v, _ in pending_val]
     if "declared_total_steps" in meta:
         meta["step_offset"] = -1
+    if "declared_totals" in meta:
+        note(
+            meta,
+            raw,
+            "inferred",
+            {
+                "what": f"the run length {meta['declared_total_steps']}",
+                "from": f"the declared total changes in the log ({meta['declared_totals']}): "
+                "the largest is taken (a run extended on resume, or two runs in one file?)",
+            },
+            what="the run length",
+        )
     meta["matched_lines"] = matched
     for k, (s, v, ln) in points.items():
         raw.metrics[k] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))

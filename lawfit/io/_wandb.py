@@ -230,7 +230,10 @@ def _jsonable(d: dict) -> dict:
 
 
 def looks_like_wandb_json(obj: Any) -> bool:
-    """A W&B run exported as JSON: ``{"history": {...} or [...], "config"?, "summary"?, ...}``."""
+    """A W&B run exported as JSON: ``{"history": {...} or [...], "config"?, "summary"?, ...}``,
+    or a bare list of history rows (``run.history().to_json(orient="records")``)."""
+    if isinstance(obj, list):
+        return bool(obj) and all(isinstance(r, dict) for r in obj)
     return isinstance(obj, dict) and isinstance(obj.get("history"), (dict, list))
 
 
@@ -261,6 +264,8 @@ def wandb_json_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRun:
     from lawfit.io._csvlike import STEP_KEYS
     from lawfit.io._errors import note
 
+    if isinstance(obj, list):
+        obj = {"history": obj}
     config = obj.get("config") if isinstance(obj.get("config"), dict) else {}
     raw = RawRun(
         run_id,

@@ -451,3 +451,21 @@ def test_cli_ignore_column_lr_hold_and_join(tmp_path):
     summary = json.loads(res.stdout)
     assert [r["run_id"] for r in summary["per_run"]] == [BASE, f"{BASE}+{COOL}"]
     assert "warning:" in res.stderr and "inferred" in summary["per_run"][1]
+
+
+def test_json_list_of_history_rows(tmp_path):
+    rows = [{"_step": s, "train/loss": 4.0 - s / 10, "train/learning_rate": 1e-3} for s in range(3)]
+    (tmp_path / "history.json").write_text(json.dumps(rows))
+    run = io.read(tmp_path / "history.json")["history"]
+    assert run.observed("loss").values.tolist() == [4.0, 3.9, 3.8]
+    assert run.lr.tolist() == [1e-3] * 3 and run.lr_source == "logged"
+
+
+def test_megatron_run_extended_on_resume_takes_the_longest_total(tmp_path):
+    a, _ = megatron_lines(total=20, every=10)
+    b, _ = megatron_lines(total=40, every=10)
+    tail = [x for x in b.splitlines() if "iteration       30/" in x or "iteration       40/" in x]
+    (tmp_path / "ext.log").write_text(a + "\n".join(tail) + "\n")
+    with pytest.warns(io.InferenceWarning, match=r"ext\.log.*declared total changes"):
+        run = io.read(tmp_path / "ext.log", lr_extrapolate="hold")["ext"]
+    assert run.total_steps == 40 and run.meta["declared_totals"] == [20, 40]
