@@ -10,6 +10,8 @@ column, the problem and the fix.
 from __future__ import annotations
 
 import builtins
+import os
+import sys
 import warnings
 from os import PathLike
 from typing import Any
@@ -141,4 +143,13 @@ def note(meta: dict, raw: Any, key: str, item: Any, *, what: str) -> None:
     run = getattr(raw, "run_id", None)
     category = TruncationWarning if key == "truncated" else InferenceWarning
     text = f"{where}: run {run!r}: {what}" + (f": {detail}" if detail else "")
-    warnings.warn(text + f" (recorded in run.meta[{key!r}])", category, stacklevel=4)
+    warnings.warn(text + f" (recorded in run.meta[{key!r}])", category, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside ``lawfit/io`` (the user's call)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
