@@ -146,171 +146,215 @@ def _pipe_fields(body: str) -> list[tuple[str, str]]:
     return out
 
 
-def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
-    if fmt not in TEXT_FORMATS:
-        raise ValueError(f"text log format must be one of {TEXT_FORMATS}, got {fmt!r}")
-    points: dict[str, tuple[list[int], list[float], list[int]]] = {}
-    meta: dict = {"source": str(path), "text_log": fmt}
-    raw = RawRun(run_id, path=str(path), meta=meta)
+class _Points:
+    """What a text reader collects: ``{key: (steps, values, lines)}`` and the run's meta."""
 
-    def integer(digits: str, lineno: int, column: str) -> int:
+    def __init__(self, path: Path, meta: dict) -> None:
+        self.path, self.meta = path, meta
+        self.points: dict[str, tuple[list[int], list[float], list[int]]] = {}
+        self.pending_val: list[tuple[str, int]] = []  # build-nanogpt: validation before its step
+
+    def integer(self, digits: str, lineno: int, column: str) -> int:
         """A regex ``\\d+`` group as an int64: the length test comes first, since CPython's
         int() refuses strings over 4,300 digits."""
         if len(digits) > 19 or int(digits) >= 2**63:
             raise ParseError(
                 f"{column} {digits[:40]} ({len(digits)} digits) is too large for an int64 step",
-                path=path,
+                path=self.path,
                 line=lineno,
                 column=column,
             )
         return int(digits)
 
-    def add(key: str, step: int, raw_value: str, lineno: int, strict: bool) -> None:
+    def add(self, key: str, step: int, raw_value: str, lineno: int, strict: bool) -> None:
         x = _number(raw_value)
         if x is None:
             if strict:
                 raise ParseError(
                     f"{key!r} value {raw_value[:40]!r} is not a number",
-                    path=path,
+                    path=self.path,
                     line=lineno,
                     column=key,
                 )
             return
         if step < 0:  # printed before any update (modded-nanogpt step:0)
-            meta.setdefault("initial_values", {})[key] = x
+            self.meta.setdefault("initial_values", {})[key] = x
             return
-        s, v, ln = points.setdefault(key, ([], [], []))
+        s, v, ln = self.points.setdefault(key, ([], [], []))
         s.append(step)
         v.append(x)
         ln.append(lineno)
 
-    def declared(total: int, lineno: int) -> None:
-        before = meta.setdefault("declared_total_steps", total)
+    def declared(self, total: int) -> None:
+        before = self.meta.setdefault("declared_total_steps", total)
         if before != total:  # a run extended on resume: the longest declared length holds
-            meta["declared_total_steps"] = max(before, total)
-            meta.setdefault("declared_totals", [before]).append(total)
+            self.meta["declared_total_steps"] = max(before, total)
+            self.meta.setdefault("declared_totals", [before]).append(total)
 
+
+# one parser per framework: (collector, line, line number) -> whether the line was a log line
+
+
+def _megatron(c: _Points, line: str, n: int) -> bool:
+    m = _MEGATRON.search(line)
+    if m and "iteration:" not in line:
+        it = c.integer(m.group(1), n, "step")
+        c.declared(c.integer(m.group(2), n, "train_iters"))
+        for k, v in _pipe_fields(m.group(3)):
+            c.add(k, it - 1, v, n, k in _STRICT)
+        return True
+    m = _MEGATRON_VAL.search(line)
+    if m:
+        it = c.integer(m.group(1), n, "step")
+        for k, v in _pipe_fields(m.group(2)):
+            key = "lm loss validation" if k == "lm loss value" else f"validation {k}"
+            c.add(key, it - 1, v, n, key in _STRICT)
+        return True
+    return False
+
+
+def _modded(c: _Points, line: str, n: int) -> bool:
+    m = _MODDED.search(line)
+    if not m:
+        return False
+    it = c.integer(m.group(1), n, "step")
+    c.declared(c.integer(m.group(2), n, "train_steps"))
+    for k, v in _MODDED_KV.findall(m.group(3)):
+        c.add(k, it - 1, v, n, k in ("train_loss", "val_loss"))
+    return True
+
+
+def _build(c: _Points, line: str, n: int) -> bool:
+    m = _BUILD.search(line)
+    if m:
+        step = c.integer(m.group(1), n, "step")
+        c.add("loss", step, m.group(2), n, True)
+        for k, v in re.findall(r"([A-Za-z/_]+):?\s+(" + _NUM + r")", m.group(3)):
+            c.add(k.rstrip(":"), step, v, n, k.rstrip(":") == "lr")
+        for value, ln in c.pending_val:
+            c.add("val_loss", step, value, ln, True)
+        c.pending_val.clear()
+        return True
+    m = _BUILD_VAL.search(line)
+    if m:
+        c.pending_val.append((m.group(1), n))
+        return False
+    m = _BUILD_FILE.search(line)
+    if m:
+        key = {"train": "loss", "val": "val_loss", "hella": "hella_acc"}[m.group(2)]
+        c.add(key, c.integer(m.group(1), n, "step"), m.group(3), n, True)
+        return True
+    return False
+
+
+def _nanotron(c: _Points, line: str, n: int) -> bool:
+    m = _NANOTRON.search(line)
+    if not m:
+        return False
+    step = c.integer(m.group(1), n, "step")
+    for k, v in _pipe_fields(m.group(3)):
+        c.add(k, step, v, n, k in _STRICT)
+    return True
+
+
+def _titan(c: _Points, line: str, n: int) -> bool:
+    m = _TITAN.search(line)
+    if not m:
+        return False
+    step = c.integer(m.group(1), n, "step")
+    c.add("loss", step, m.group(2), n, True)
+    for k, v in re.findall(r"(\w+):\s*(" + _NUM + r")", m.group(3)):
+        c.add(k, step, v, n, False)
+    return True
+
+
+def _generic(c: _Points, line: str, n: int) -> bool:
+    found = _generic_fields(line)
+    if not found:
+        return False
+    m, fields = found
+    step = c.integer(m.group(2), n, "step")
+    if m.group(1).lower() == "epoch":
+        c.meta["step_unit"] = "epoch"
+    for k, v in fields:
+        c.add(k, step, v, n, "loss" in k.lower())
+    return True
+
+
+def _nanogpt(c: _Points, line: str, n: int) -> bool:
+    m = _NANOGPT_ITER.search(line)
+    if m:
+        step = c.integer(m.group(1), n, "step")
+        c.add("loss", step, m.group(2), n, True)
+        t = re.search(r"time\s+(" + _NUM + r")\s*ms", m.group(3))
+        if t:
+            c.add("time_ms", step, t.group(1), n, False)
+        u = re.search(r"mfu\s+(" + _NUM + r")%", m.group(3))
+        if u:
+            c.add("mfu", step, u.group(1), n, False)
+        return True
+    m = _NANOGPT_EVAL.search(line)
+    if m:
+        step = c.integer(m.group(1), n, "step")
+        c.add("train/loss", step, m.group(2), n, True)
+        c.add("val/loss", step, m.group(3), n, True)
+        return True
+    return False
+
+
+_PARSERS = {
+    "megatron": _megatron,
+    "nanotron": _nanotron,
+    "torchtitan": _titan,
+    "nanogpt": _nanogpt,
+    "build-nanogpt": _build,
+    "modded-nanogpt": _modded,
+    "generic": _generic,
+}
+
+
+def _complete_lines(text: str, raw: RawRun) -> list[str]:
+    """The lines of ``text``; a last line without a line break (a killed job) is left out and
+    reported."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     elif lines and lines[-1].strip():
-        cut = lines.pop()  # no final line break: the job was killed mid-line
+        cut = lines.pop()
+        n = len(lines) + 1
         note(
-            meta,
+            raw.meta,
             raw,
             "truncated",
             {
-                "line": len(lines) + 1,
+                "line": n,
                 "text": cut[:80],
-                "detail": f"line {len(lines) + 1} "
-                f"ends without a line break ({cut[:40]!r}...): not read",
+                "detail": f"line {n} ends without a line break ({cut[:40]!r}...): not read",
             },
             what="the log is cut mid-line",
         )
+    return lines
+
+
+def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
+    if fmt not in TEXT_FORMATS:
+        raise ValueError(f"text log format must be one of {TEXT_FORMATS}, got {fmt!r}")
+    meta: dict = {"source": str(path), "text_log": fmt}
+    raw = RawRun(run_id, path=str(path), meta=meta)
+    c = _Points(path, meta)
+    parse = _PARSERS[fmt]
     matched = 0
-    pending_val: list[tuple[str, int]] = []  # build-nanogpt "validation loss" before its step
-    for lineno, line in enumerate(lines, start=1):
-        if len(line) > 100_000:
-            continue
-        line = _ANSI.sub("", line.rstrip("\r"))
-        if fmt == "megatron":
-            m = _MEGATRON.search(line)
-            if m and "iteration:" not in line:
-                it = integer(m.group(1), lineno, "step")
-                total = integer(m.group(2), lineno, "train_iters")
-                declared(total, lineno)
-                for k, v in _pipe_fields(m.group(3)):
-                    add(k, it - 1, v, lineno, k in _STRICT)
-                matched += 1
-                continue
-            m = _MEGATRON_VAL.search(line)
-            if m:
-                it = integer(m.group(1), lineno, "step")
-                for k, v in _pipe_fields(m.group(2)):
-                    key = "lm loss validation" if k == "lm loss value" else f"validation {k}"
-                    add(key, it - 1, v, lineno, key in _STRICT)
-                matched += 1
-        elif fmt == "modded-nanogpt":
-            m = _MODDED.search(line)
-            if m:
-                it = integer(m.group(1), lineno, "step")
-                declared(integer(m.group(2), lineno, "train_steps"), lineno)
-                for k, v in _MODDED_KV.findall(m.group(3)):
-                    add(k, it - 1, v, lineno, k in ("train_loss", "val_loss"))
-                matched += 1
-        elif fmt == "build-nanogpt":
-            m = _BUILD.search(line)
-            if m:
-                step = integer(m.group(1), lineno, "step")
-                add("loss", step, m.group(2), lineno, True)
-                for k, v in re.findall(r"([A-Za-z/_]+):?\s+(" + _NUM + r")", m.group(3)):
-                    add(k.rstrip(":"), step, v, lineno, k.rstrip(":") == "lr")
-                for value, ln in pending_val:
-                    add("val_loss", step, value, ln, True)
-                pending_val.clear()
-                matched += 1
-                continue
-            m = _BUILD_VAL.search(line)
-            if m:
-                pending_val.append((m.group(1), lineno))
-                continue
-            m = _BUILD_FILE.search(line)
-            if m:
-                key = {"train": "loss", "val": "val_loss", "hella": "hella_acc"}[m.group(2)]
-                add(key, integer(m.group(1), lineno, "step"), m.group(3), lineno, True)
-                matched += 1
-        elif fmt == "nanotron":
-            m = _NANOTRON.search(line)
-            if m:
-                step = integer(m.group(1), lineno, "step")
-                for k, v in _pipe_fields(m.group(3)):
-                    add(k, step, v, lineno, k in _STRICT)
-                matched += 1
-        elif fmt == "torchtitan":
-            m = _TITAN.search(line)
-            if m:
-                step = integer(m.group(1), lineno, "step")
-                add("loss", step, m.group(2), lineno, True)
-                for k, v in re.findall(r"(\w+):\s*(" + _NUM + r")", m.group(3)):
-                    add(k, step, v, lineno, False)
-                matched += 1
-        elif fmt == "generic":
-            found = _generic_fields(line)
-            if found:
-                m, fields = found
-                step = integer(m.group(2), lineno, "step")
-                if m.group(1).lower() == "epoch":
-                    meta["step_unit"] = "epoch"
-                for k, v in fields:
-                    add(k, step, v, lineno, "loss" in k.lower())
-                matched += 1
-        else:
-            m = _NANOGPT_ITER.search(line)
-            if m:
-                step = integer(m.group(1), lineno, "step")
-                add("loss", step, m.group(2), lineno, True)
-                t = re.search(r"time\s+(" + _NUM + r")\s*ms", m.group(3))
-                if t:
-                    add("time_ms", step, t.group(1), lineno, False)
-                u = re.search(r"mfu\s+(" + _NUM + r")%", m.group(3))
-                if u:
-                    add("mfu", step, u.group(1), lineno, False)
-                matched += 1
-                continue
-            m = _NANOGPT_EVAL.search(line)
-            if m:
-                step = integer(m.group(1), lineno, "step")
-                add("train/loss", step, m.group(2), lineno, True)
-                add("val/loss", step, m.group(3), lineno, True)
-                matched += 1
+    for lineno, line in enumerate(_complete_lines(text, raw), start=1):
+        if len(line) <= 100_000:
+            matched += parse(c, _ANSI.sub("", line.rstrip("\r")), lineno)
     if not matched:
         raise ParseError(
             f"no {fmt} log lines found",
             path=path,
             hint=f"pass format=... if this is not a {fmt} log",
         )
-    if pending_val:  # validation printed after the last step line: not placed on a step
-        meta["unplaced_val_loss"] = [_number(v) for v, _ in pending_val]
+    if c.pending_val:  # validation printed after the last step line: not placed on a step
+        meta["unplaced_val_loss"] = [_number(v) for v, _ in c.pending_val]
     if "declared_total_steps" in meta:
         meta["step_offset"] = -1
     if "declared_totals" in meta:
@@ -326,7 +370,7 @@ def read_text_log(text: str, path: Path, fmt: str, run_id: str) -> RawRun:
             what="the run length",
         )
     meta["matched_lines"] = matched
-    for k, (s, v, ln) in points.items():
+    for k, (s, v, ln) in c.points.items():
         raw.metrics[k] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
         raw.lines[k] = np.asarray(ln, dtype=np.int64)
     return raw
