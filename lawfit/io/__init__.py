@@ -56,7 +56,8 @@ sample of each.
   the Multi-Power-Law files ``step,lr,loss`` or Lightning's ``metrics.csv``; one run per file
   named after it, or grouped by a ``run_id`` / ``run`` column). Text columns with one value per
   run (``schedule``, ``model_size``) become run metadata (``meta["metadata_columns"]``); a table
-  with only an ``epoch`` column uses epochs as steps. A folder of such files is read file by file.
+  with only an ``epoch`` column uses epochs as steps. A folder of such files (and of ``.json``
+  exports) is read file by file.
 * ``wandb-csv``: a W&B panel export (``<run> - <metric>`` headers; ``__MIN``/``__MAX`` dropped).
   A W&B *runs table* (one row per run) holds no curve and is refused with that explanation.
 * ``wandb-json``: a W&B run exported as JSON (``history`` as groups, columns or rows; ``config``,

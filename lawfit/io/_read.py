@@ -224,7 +224,8 @@ def _folder_files(p: Path) -> list[Path]:
     files = sorted(
         f
         for f in p.rglob("*")
-        if f.is_file() and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl")
+        if f.is_file()
+        and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
     )
     return files
 

@@ -392,7 +392,7 @@ def test_every_raw_schaipp_export_imports_with_defaults_and_matches_the_tidy_tab
     logs = pd.read_csv(shared_path("data", "schaipp", "logs.csv"))
     runs_csv = pd.read_csv(shared_path("data", "schaipp", "runs.csv")).set_index("file")
     files = sorted(raw.rglob("*.json"))
-    rs = read_quiet(files)
+    rs = read_quiet(raw)  # the folder, as a user would pass it
     assert len(rs) == len(files) == logs["file"].nunique()
     for f in files:
         key = f.relative_to(raw).as_posix()
