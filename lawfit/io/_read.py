@@ -337,7 +337,22 @@ def _finish(raws: list[RawRun], opts: BuildOptions, exact: list[Run]) -> RunSet:
     _dedupe_ids(raws, exact)
     for r in raws:
         r.meta.pop("run_id_from", None)
-    runs = exact + [build_run(r, opts) for r in raws]
+    built = []
+    for raw in raws:
+        run = build_run(raw, opts) if raw.metrics else None
+        if run is None or not run.metrics:
+            what = "only a learning rate" if run is not None else "no numeric points at all"
+            raise ParseError(
+                f"run {raw.run_id!r}: no curve to import ({what}; logged keys: "
+                f"{sorted(raw.metrics)[:8]})",
+                path=raw.path,
+                hint="an LR schedule alone is lawfit.schedules.tabulated(steps, lrs)"
+                if run is not None
+                else "a checkpoint saved before the first log, or a file of final values only? "
+                "pass the log that holds the training curve",
+            )
+        built.append(run)
+    runs = exact + built
     ids = [r.run_id for r in runs]
     dup = next((i for i in ids if ids.count(i) > 1), None)
     if dup is not None:

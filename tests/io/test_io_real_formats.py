@@ -469,3 +469,12 @@ def test_megatron_run_extended_on_resume_takes_the_longest_total(tmp_path):
     with pytest.warns(io.InferenceWarning, match=r"ext\.log.*declared total changes"):
         run = io.read(tmp_path / "ext.log", lr_extrapolate="hold")["ext"]
     assert run.total_steps == 40 and run.meta["declared_totals"] == [20, 40]
+
+
+def test_files_without_a_curve_get_a_clear_error(tmp_path):
+    (tmp_path / "trainer_state.json").write_text(json.dumps({"log_history": [], "global_step": 0}))
+    with pytest.raises(io.ParseError, match=r"trainer_state\.json: run .*no curve to import"):
+        io.read(tmp_path / "trainer_state.json")
+    (tmp_path / "lr.csv").write_text("step,lr\n0,1e-3\n1,1e-3\n")
+    with pytest.raises(io.ParseError, match=r"lr\.csv: .*only a learning rate"):
+        io.read(tmp_path / "lr.csv")
