@@ -292,13 +292,19 @@ def table_to_raw(
         groups = [(str(uniq[c]), np.flatnonzero(codes == c)) for c in range(len(uniq))]
     values: dict[str, np.ndarray] = {}
     text_meta: list[str] = []
+    times: list[str] = []
     for c in metric_cols:
         try:
             values[c] = numeric_column(table, c, path, lines)
         except ParseError:
-            if not _constant_per_run(table.column(c), groups):
+            if _constant_per_run(table.column(c), groups):
+                text_meta.append(c)  # e.g. schedule='wsd', model_size='124M': run metadata
+                continue
+            seconds = _datetime_seconds(table.column(c))
+            if seconds is None:
                 raise
-            text_meta.append(c)  # e.g. schedule='wsd', model_size='124M': run metadata
+            values[c] = seconds  # timestamps: seconds since 1970-01-01 UTC, recorded
+            times.append(c)
     metric_cols = [c for c in metric_cols if c not in text_meta]
     if not metric_cols:
         raise ParseError(
@@ -317,6 +323,20 @@ def table_to_raw(
             raw.lines[str(c)] = lambda k, _idx=idx: lines(int(_idx[k]))
         if text_meta:
             _text_columns_to_meta(raw, table, text_meta, rows)
+        if times:
+            from lawfit.io._errors import note
+
+            raw.meta["datetime_columns"] = {str(c): "seconds since 1970-01-01 UTC" for c in times}
+            note(
+                raw.meta,
+                raw,
+                "inferred",
+                {
+                    "what": f"columns {list(map(str, times))} as times",
+                    "from": "every cell is a date-time: kept as seconds since 1970-01-01 UTC",
+                },
+                what="date-time columns",
+            )
         if by_epoch:
             from lawfit.io._errors import note
 
@@ -334,6 +354,23 @@ def table_to_raw(
             )
         out.append(raw)
     return out
+
+
+def _datetime_seconds(col: pa.ChunkedArray) -> np.ndarray | None:
+    """Seconds since 1970-01-01 UTC when every non-empty cell is an ISO-8601 date-time."""
+    if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):  # typed by Arrow
+        cells = pd.Series(col.cast(pa.timestamp("us")).to_pandas())
+        stamps = cells.dt.tz_localize("UTC") if cells.dt.tz is None else cells.dt.tz_convert("UTC")
+    else:
+        cells = pd.Series(col.to_pylist(), dtype=object)
+        filled = cells.dropna()
+        if filled.empty or not filled.map(lambda x: isinstance(x, str) and x[:4].isdigit()).all():
+            return None
+        try:
+            stamps = pd.to_datetime(cells, format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
 
 
 def _constant_per_run(col: pa.ChunkedArray, groups) -> bool:

@@ -478,3 +478,14 @@ def test_files_without_a_curve_get_a_clear_error(tmp_path):
     (tmp_path / "lr.csv").write_text("step,lr\n0,1e-3\n1,1e-3\n")
     with pytest.raises(io.ParseError, match=r"lr\.csv: .*only a learning rate"):
         io.read(tmp_path / "lr.csv")
+
+
+def test_timestamp_column_is_kept_as_seconds(tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "timestamp,epoch,global_step,train_loss,val_loss\n"
+        "2025-12-05 03:49:39,1,500,4.5,4.6\n2025-12-05 03:50:39,2,1000,4.0,4.2\n"
+    )
+    with pytest.warns(io.InferenceWarning, match="date-time"):
+        run = io.read(tmp_path / "t.csv", require_lr=False)["t"]
+    assert run.observed("timestamp").values.tolist() == [1764906579.0, 1764906639.0]
+    assert run.observed("loss").steps.tolist() == [500, 1000]
