@@ -35,6 +35,8 @@ WHOLE_FILE = (
     "cannot tell",
     "unknown file type",
     "no MLflow runs",
+    "no curve to import",
+    "no training-log lines",
 )
 
 TOKENS = [
