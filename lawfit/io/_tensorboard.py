@@ -12,6 +12,9 @@ of scalars are read:
 * new-style tensor scalars (TF2 summaries, ``add_scalar(..., new_style=True)``): tensor values
   whose plugin is ``scalars`` (or any size-1 numeric tensor with the scalar data class).
 
+Megatron's ``<tag> vs samples`` copies (x = consumed samples, not steps) become the metric
+``consumed samples`` at the iteration steps (see :func:`_samples_axis`).
+
 A directory with event files is one run (several files = restarts, read in file-name order);
 sub-directories with their own event files are separate runs named by their relative path.
 """
@@ -182,7 +185,32 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
                 line=i + 1,
             )
         raw.metrics[tag] = (steps, np.asarray(v, dtype=np.float64))
+    _samples_axis(raw)
     return raw
+
+
+_VS = (" vs samples", " vs tokens")
+
+
+def _samples_axis(raw: RawRun) -> None:
+    """Megatron also writes every scalar as ``<tag> vs samples`` with the consumed samples as the
+    x value. Those x values are not optimizer steps: such a tag whose values repeat ``<tag>``'s one
+    for one becomes the metric ``consumed samples`` (``consumed tokens``) at the iteration steps,
+    losslessly; any other is kept in ``meta["x_not_steps"]`` rather than read as steps."""
+    for tag in [k for k in raw.metrics if k.endswith(_VS)]:
+        unit = tag.rsplit(" vs ", 1)[1]
+        xs, vals = raw.metrics.pop(tag)
+        base = raw.metrics.get(tag[: -len(" vs " + unit)])
+        if base is not None and base[1].size == vals.size and np.array_equal(base[1], vals):
+            name = f"consumed {unit}"
+            if name not in raw.metrics:
+                raw.metrics[name] = (base[0], xs.astype(np.float64))
+            raw.meta.setdefault("x_axis_tags", []).append(tag)
+        else:
+            raw.meta.setdefault("x_not_steps", {})[tag] = {
+                unit: xs.tolist(),
+                "values": vals.tolist(),
+            }
 
 
 def read_event_dir(d: Path, root: Path) -> RawRun:

@@ -489,3 +489,30 @@ def test_timestamp_column_is_kept_as_seconds(tmp_path):
         run = io.read(tmp_path / "t.csv", require_lr=False)["t"]
     assert run.observed("timestamp").values.tolist() == [1764906579.0, 1764906639.0]
     assert run.observed("loss").steps.tolist() == [500, 1000]
+
+
+def test_megatron_tensorboard_vs_samples_tags_are_not_steps(tmp_path):
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    w = EventFileWriter(str(tmp_path / "tb"))
+    for it in range(1, 6):
+        loss, lr = 10.0 / it, 1e-4 * it
+        for tag, x, step in [
+            ("lm loss", loss, it),
+            ("lm loss vs samples", loss, it * 512),
+            ("learning-rate", lr, it),
+            ("learning-rate vs samples", lr, it * 512),
+        ]:
+            value = summary_pb2.Summary.Value(tag=tag, simple_value=x)
+            w.add_event(
+                event_pb2.Event(
+                    step=step, wall_time=1.0, summary=summary_pb2.Summary(value=[value])
+                )
+            )
+    w.close()
+    run = read_quiet(tmp_path / "tb")["tb"]
+    assert run.total_steps == 6  # not 5 * 512 + 1
+    assert run.observed("consumed samples").values.tolist() == [512.0 * i for i in range(1, 6)]
+    assert run.observed("consumed samples").steps.tolist() == [1, 2, 3, 4, 5]
+    assert sorted(run.meta["x_axis_tags"]) == ["learning-rate vs samples", "lm loss vs samples"]
