@@ -72,6 +72,8 @@ def decode(data: bytes, encoding: str, path: Path, *, lazy: bool = False) -> byt
     """
     enc = encoding.lower().replace("_", "-")
     utf8 = enc in ("utf-8", "utf8", "utf-8-sig")
+    if utf8 and data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM (Windows '>')
+        enc, encoding, utf8, lazy = "utf-16", "utf-16", False, False
     if data.startswith(b"\xef\xbb\xbf") and utf8:
         data = data[3:]
     if lazy and utf8:

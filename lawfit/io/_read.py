@@ -97,6 +97,22 @@ def _refuse_lfs(p: Path, head: bytes) -> None:
     )
 
 
+def _refuse_compressed(p: Path, head: bytes) -> None:
+    for magic, what, tool in (
+        (b"\x1f\x8b", "gzip", "gunzip"),
+        (b"PK\x03\x04", "zip", "unzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    ):
+        if head.startswith(magic) and "tfevents" not in p.name:
+            raise UnsupportedFormatError(
+                f"a {what}-compressed file",
+                path=p,
+                line=1,
+                column=1,
+                hint=f"decompress it first ({tool} {p.name}) and read the log inside",
+            )
+
+
 def _looks_tfrecord(head: bytes) -> bool:
     if len(head) < 12:
         return False
@@ -114,6 +130,8 @@ def _sniff(p: Path, head: bytes) -> str | None:
     """The format from the first bytes (files whose name says nothing, or says too little)."""
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text (a Windows redirect)
+        head = head.decode("utf-16", "replace").encode("utf-8")
     if b"\x00" in head[:1024]:
         return "tensorboard" if _looks_tfrecord(head) else None
     text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
@@ -174,6 +192,7 @@ def detect_format(path: str | os.PathLike) -> str:
         )
     head = _head(p)
     _refuse_lfs(p, head)
+    _refuse_compressed(p, head)
     name = p.name.lower()
     if "tfevents" in name:
         return "tensorboard"

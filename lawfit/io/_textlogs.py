@@ -61,7 +61,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # one way to match each number (no nested quantifiers over the same characters): linear time
 _NUM = r"[-+]?(?:(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
 _MEGATRON = re.compile(r"\biteration\s+(\d+)\s*/\s*(\d+)\s*\|(.*)$")
-_MEGATRON_VAL = re.compile(r"validation loss at iteration\s+(\d+)\s*\|(.*)$")
+_MEGATRON_VAL = re.compile(r"validation loss at iteration\s+(\d+)[^|\d]*\|(.*)$")
 _NANOTRON = re.compile(r"\biteration:\s*(\d+)\s*/\s*(\d+)\s*\|(.*)$")
 _TITAN = re.compile(r"\bstep:\s*(\d+)\s+loss:\s*(" + _NUM + r")(.*)$")
 _NANOGPT_ITER = re.compile(r"^\s*iter\s+(\d+):\s*loss\s+(" + _NUM + r")(.*)$")

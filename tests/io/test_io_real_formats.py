@@ -516,3 +516,22 @@ def test_megatron_tensorboard_vs_samples_tags_are_not_steps(tmp_path):
     assert run.observed("consumed samples").values.tolist() == [512.0 * i for i in range(1, 6)]
     assert run.observed("consumed samples").steps.tolist() == [1, 2, 3, 4, 5]
     assert sorted(run.meta["x_axis_tags"]) == ["learning-rate vs samples", "lm loss vs samples"]
+
+
+def test_utf16_log_and_megatron_validation_on_a_named_set(tmp_path):
+    text, truth = megatron_lines(total=40, every=10)
+    text = text.replace(
+        "validation loss at iteration 20 |", "validation loss at iteration 20 on validation set |"
+    )
+    (tmp_path / "win.log").write_bytes(text.encode("utf-16"))  # BOM + UTF-16LE
+    run = read_quiet(tmp_path / "win.log")["win"]
+    assert run.observed("loss").values.tolist() == [v for _, _, v in truth]
+    assert run.observed("val_loss").steps.tolist() == [19, 39]
+
+
+def test_compressed_logs_are_named(tmp_path):
+    import gzip
+
+    (tmp_path / "train.log.gz").write_bytes(gzip.compress(b"step 1, loss: 3.0\nstep 2, loss: 2.0\n"))
+    with pytest.raises(io.UnsupportedFormatError, match=r"train\.log\.gz:1.*gzip.*gunzip"):
+        io.read(tmp_path / "train.log.gz")
