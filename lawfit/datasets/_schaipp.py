@@ -59,20 +59,22 @@ def _read(name: str, path) -> Run:
     metrics = {"val_loss": _points(val["iter"], val["val_loss"], T),
                "train_loss": _points(train["iter"], train["train_loss"], T)}
     steps, lrs = _points(train["iter"], train["train_lr"], T)
-    first = int(min(train["iter"]))
     # a cooldown file starts after the warmup: the LR was the peak from the warmup's end until
     # the cooldown began at T - fract * T
     decay_start = T - round(float(cfg.get("wsd_fract_decay") or 0) * T)
-    held = [x for x in dict.fromkeys((warm, decay_start)) if x < first]
+    held = [x for x in dict.fromkeys((warm, decay_start)) if x < int(min(train["iter"]))]
     steps, lrs = np.concatenate([held, steps]), np.concatenate([[peak] * len(held), lrs])
     steps, lrs = np.concatenate([[0], steps[steps > 0]]), np.concatenate([[0.0], lrs[steps > 0]])
     meta = {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    first = int(min(*train["iter"], *val["iter"]))
     meta.update(N=float(doc["summary"]["parameters"]), file=name, first_logged_step=first,
                 tokens_per_step=int(cfg["batch_size"] * cfg["acc_steps"] * cfg["world_size"]
                                     * cfg["sequence_length"]),
                 peak_lr=peak, source=_PREFIX + name)
+    meta["lr_interpolation"] = "linear"
+    lr = np.interp(np.arange(T), steps, lrs)  # exact at the logged steps
     run_id = name.rsplit("/", 1)[-1].removesuffix(".json")
-    return Run.from_logged_lr(run_id, steps, lrs, total_steps=T, metrics=metrics, meta=meta)
+    return Run(run_id, lr=lr, metrics=metrics, meta=meta, lr_source="tabulated:linear")
 
 
 def _points(steps, values, T: int) -> tuple[np.ndarray, np.ndarray]:
