@@ -14,6 +14,7 @@ Usage (from the repository root; about 10 CPU-minutes):
 
     python data/make_proxy_curves.py            # writes data/proxy_curves.parquet
     python data/make_proxy_curves.py --out x.parquet
+    python data/make_proxy_curves.py --check    # regenerate into a temporary file and compare
 
 Bit-for-bit regeneration needs the same platform: the Python version (the corpus is its standard
 library), jax/jaxlib and CPU; ``data/README.md`` records the versions of the shipped file.
@@ -38,6 +39,7 @@ from lawfit.runs import RunSet  # noqa: E402
 PEAK, WARMUP, SEED, EVERY = 3e-3, 100, 0, 25
 SIZES = {"w32": 32, "w48": 48, "w64": 64}
 LONG, SHORT = 4000, 2000
+BUNDLED = ROOT / "data" / "proxy_curves.parquet"
 _W = {"peak_value": PEAK, "warmup_steps": WARMUP}
 
 
@@ -92,8 +94,33 @@ def to_canonical(runs: RunSet) -> RunSet:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "data" / "proxy_curves.parquet"))
+    ap.add_argument("--out", default=str(BUNDLED))
+    ap.add_argument("--check", action="store_true",
+                    help="regenerate into a temporary file and compare every value with --out")
     args = ap.parse_args()
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp) / "new.parquet")
+            sys.exit(compare(io.read(args.out), io.read(str(Path(tmp) / "new.parquet"))))
+    generate(Path(args.out))
+
+
+def compare(old: RunSet, new: RunSet) -> int:
+    """0 when every run, LR array and metric value is bit-identical, else 1 (first difference shown)."""
+    if old.ids != new.ids:
+        print(f"different runs: {old.ids} vs {new.ids}")
+        return 1
+    for a, b in zip(old, new, strict=True):
+        pairs = [("lr", a.lr, b.lr)] + [(m, a.metrics[m].values, b.metrics[m].values) for m in a.metrics]
+        for name, x, y in pairs:
+            if x.shape != y.shape or not np.array_equal(x, y):
+                print(f"{a.run_id} {name} differs")
+                return 1
+    print(f"identical: {len(old)} runs, every LR and loss value bit for bit")
+    return 0
+
+
+def generate(out: Path) -> None:
     t0 = time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         for batch in proxy.group_batches(configs()):
@@ -102,8 +129,8 @@ def main() -> None:
                   flush=True)
         runs = proxy.read_runs(tmp)
     runs = to_canonical(RunSet(runs[c.run_id] for c in configs()))
-    io.write(runs, args.out)
-    print(f"wrote {len(runs)} runs to {args.out} ({time.process_time() - t0:.0f} CPU-s)")
+    io.write(runs, out)
+    print(f"wrote {len(runs)} runs to {out} ({time.process_time() - t0:.0f} CPU-s)")
 
 
 if __name__ == "__main__":
