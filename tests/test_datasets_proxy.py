@@ -79,3 +79,18 @@ def test_laws_fitted_on_three_runs_predict_the_cooldowns(law):
         pred = float(np.ravel(fit.predict(runs[name]))[-1])
         assert blind - obs > 0.02, name  # the cooldown is worth predicting
         assert abs(pred - obs) < 0.5 * (blind - obs), (name, pred, obs, blind)
+
+
+def test_cli_reads_the_bundled_curves(tmp_path):
+    from typer.testing import CliRunner
+
+    from lawfit.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "fit.json"
+    r = runner.invoke(app, ["fit", "proxy:w32", "--law", "momentum", "--option", "lam=0.99",
+                            "--train", "constant_4000", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert lawfit.load_fit(str(out)).run_ids == ("constant_4000",)
+    r = runner.invoke(app, ["fit", "proxy:w7"])
+    assert r.exit_code != 0 and "proxy:w7" in r.output and "proxy:w64" in r.output
