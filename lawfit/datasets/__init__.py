@@ -13,10 +13,10 @@ holding the files in the registry's layout (the project's ``../shared/data`` is 
     LAWFIT_DATA_SOURCE=../shared/data python -c "from lawfit.datasets import mpl_runs; mpl_runs()"
 
 Example:
-    >>> from lawfit.datasets import mpl_runs, MPL_TRAIN
-    >>> runs = mpl_runs("400M")
-    >>> runs.select(MPL_TRAIN).ids
-    ('constant_24000', 'cosine_24000', 'wsdcon_9')
+    >>> from lawfit.datasets import PROXY_TEST, proxy_runs
+    >>> runs = proxy_runs("w64")                  # bundled: works offline
+    >>> runs.select(PROXY_TEST).ids
+    ('cosine_4000', 'wsd20_4000', 'wsd10_4000', 'step811_4000', 'wsd20_2000')
 """
 
 from lawfit.datasets._fetch import (
