@@ -162,6 +162,9 @@ def _download(key: str, reg: dict[str, str], mirror: str | None, progress: Progr
             f"{key} downloaded from {url} does not match its registry hash {reg[key]} (the file "
             f"was discarded): the server holds a different or corrupted file; {e}"
         ) from None
+    finally:
+        if bar:
+            bar.close()  # pooch closes it only on success
     if first:
         (cache / f".{ds.name}-notice").write_text(f"{ds.licence}\n{ds.citation}\n")
     return target
