@@ -154,8 +154,15 @@ def _bundled(size: str) -> list[dict[str, Any]]:
 
 
 def load_bundled(size: str) -> RunSet:
-    """The bundled MPL curves of one size (cached)."""
+    """The MPL curves of one size (cached; lawfit.datasets fetches them on first use)."""
     return unpack(_bundled(size))
+
+
+@st.cache_data(max_entries=3, show_spinner=False)
+def _proxy(size: str) -> list[dict[str, Any]]:
+    from lawfit.datasets import proxy_runs
+
+    return pack(proxy_runs(size))
 
 
 def add_dataset(name: str, runs: RunSet) -> None:
@@ -194,7 +201,7 @@ def all_runs() -> RunSet:
 
 
 def ensure_default_data() -> None:
-    """Load the bundled 400M curves once per session when the session has no data yet
+    """Load the bundled proxy curves (w64) once per session when the session has no data yet
     (``lawfit app --data`` points the app at another file through the LAWFIT_APP_DATA variable)."""
     init_session()
     ss = st.session_state
@@ -208,7 +215,7 @@ def ensure_default_data() -> None:
         with guard(f"could not read --data {path}"):
             add_dataset(Path(path).name, read_paths((path,)))
             return
-    add_dataset("bundled MPL 400M", load_bundled("400M"))
+    add_dataset("bundled proxy w64", unpack(_proxy("w64")))
 
 
 # -- uploads: through lawfit.io only, inside the session folder ------------------------------

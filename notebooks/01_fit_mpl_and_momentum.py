@@ -8,9 +8,10 @@
 # ---
 
 # %% [markdown]
-# # 1. Fit the Multi-Power Law and the momentum law to the bundled curves
+# # 1. Fit the Multi-Power Law and the momentum law to the official MPL curves
 #
-# Fit on the official train split (constant, cosine, two-stage), predict the six held-out
+# The curves come through `lawfit.datasets.mpl_runs` (downloaded once and hash-checked;
+# `LAWFIT_DATA_SOURCE` points at a local copy). Fit on the official train split (constant, cosine, two-stage), predict the six held-out
 # schedules, and compare with the published numbers (LAWS.md sections 11.1-11.3).
 # `LAWFIT_NOTEBOOK_SCALE=small` (the test suite) uses the 25M model only; `full` runs all sizes.
 

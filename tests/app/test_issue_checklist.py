@@ -40,15 +40,15 @@ def test_lr_is_drawn_on_the_secondary_axis(app):
     fig = chart_specs(app)["data_curves"]
     lr = [t for t in fig["data"] if t["name"].endswith("· LR")]
     loss = [t for t in fig["data"] if not t["name"].endswith("· LR")]
-    assert len(lr) == len(loss) == 9
+    assert len(lr) == len(loss) == 8
     assert {t.get("yaxis") for t in lr} == {"y2"} and {t.get("yaxis", "y") for t in loss} == {"y"}
     assert fig["layout"]["yaxis2"]["title"]["text"] == "learning rate"
     assert fig["layout"]["yaxis2"]["overlaying"] == "y"
     # the LR drawn is the run's own per-step array, thinned for display (first and last kept)
-    from lawfit.datasets import mpl_runs
+    from lawfit.datasets import proxy_runs
     from lawfit.plot import DISPLAY_MAX_POINTS
 
-    run = mpl_runs("400M")[lr[0]["name"].split(" · ")[0]]
+    run = proxy_runs("w64")[lr[0]["name"].split(" · ")[0]]
     x, y = arr(lr[0], "x"), arr(lr[0], "y")
     assert x.size <= DISPLAY_MAX_POINTS < run.lr.size
     assert x[0] == 0 and x[-1] == run.lr.size - 1
