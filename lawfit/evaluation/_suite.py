@@ -99,6 +99,8 @@ def evaluate_group(
     rows = []
     for run in held:
         obs = run.observed(metric)
+        keep = obs.steps >= (run.warmup_steps or 0)  # laws are not defined inside the warmup
+        obs = type(obs)(obs.steps[keep], obs.values[keep])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pred = np.asarray(result.predict(run, steps=obs.steps, metric=metric))

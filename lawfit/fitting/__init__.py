@@ -8,10 +8,12 @@
 * :func:`cross_validate` -- choose fit options / laws by held-out runs (leave one run out).
 * :func:`fit_many` -- many independent data sets as one vmapped (and sharded) program.
 * :func:`enable_compilation_cache` -- opt-in persistent XLA cache (``LAWFIT_COMPILATION_CACHE``).
-* :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon.
+* :func:`calibrate` -- add a held-out model-error term to prediction bands.
+* :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon or peak LRs.
 """
 
 from lawfit.fitting._batch import fit_many
+from lawfit.fitting._calibration import calibrate, leave_one_run_out_errors
 from lawfit.fitting._cache import enable_compilation_cache
 from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
@@ -26,6 +28,8 @@ __all__ = [
     "FitResult",
     "StartOutcomes",
     "bootstrap",
+    "calibrate",
+    "leave_one_run_out_errors",
     "cross_validate",
     "enable_compilation_cache",
     "fit_many",

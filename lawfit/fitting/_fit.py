@@ -188,9 +188,14 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
         solve(prob.z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
               np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
     )
-    return finish(law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric, loss=loss,
-                  delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
-                  from_runs=is_runs(runs))
+    result = finish(law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric, loss=loss,
+                    delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
+                    from_runs=is_runs(runs))
+    if is_runs(runs):  # the extrapolation guard's LR range (lawfit.fitting._guard)
+        from lawfit.fitting._guard import fitted_lr_range
+
+        result = result.replace(fitted_lr=fitted_lr_range([runs] if hasattr(runs, "run_id") else runs))
+    return result
 
 
 def is_runs(runs) -> bool:
