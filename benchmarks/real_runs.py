@@ -40,7 +40,7 @@ import numpy as np
 
 import lawfit
 from lawfit.evaluation import evaluate_group, schaipp_groups, summarize, task_runs
-from lawfit.laws import MomentumLaw, MultiPowerLaw
+from lawfit.laws import FunctionalScalingLaw, MomentumLaw, MultiPowerLaw
 from lawfit.runs import RunSet
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "schaipp"
@@ -51,7 +51,9 @@ LAWS = {
     "momentum": ("MomentumLaw() (paper: λ=0.999, warmup as η_max)", lambda: MomentumLaw()),
     "momentum-grid": ("MomentumLaw(lam='grid', warmup='mpl')", lambda: MomentumLaw(lam="grid", warmup="mpl")),
     "mpl": ("MultiPowerLaw('paper'), block fit, exact predict", lambda: MultiPowerLaw.for_fitting("paper")),
+    "fsl": ("FunctionalScalingLaw(block_size=250) (new)", lambda: FunctionalScalingLaw(block_size=250)),
 }
+NO_REFIT = ("mpl", "fsl")  # slow fits: no (b') refit
 BOOTSTRAP = ("momentum", "momentum-grid")
 
 
@@ -84,7 +86,7 @@ def run_law(name, groups, bands):
         rec = {"fit": res.to_dict(), "seconds": sec,
                "a": evaluate_group(fit, g, task="cooldown", fitted=(res, sec)),
                "b": evaluate_group(fit, g, task="cosine", fitted=(res, sec))}
-        if g.cosine and name != "mpl":  # (b'): one cosine run (2x LR) added to the fit
+        if g.cosine and name not in NO_REFIT:  # (b'): one cosine run (2x LR) added to the fit
             plus = RunSet([g.constant, g.cooldowns[-1], g.cosine[0]])
             t0 = time.perf_counter()
             res2 = fit(plus)
