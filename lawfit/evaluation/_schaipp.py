@@ -51,6 +51,7 @@ class RealGroup:
 
 
 def _frame(rows, iters_below: int):
+    """The rows logged before ``iters_below``."""
     return rows[rows["iter"] < iters_below]
 
 
@@ -84,19 +85,17 @@ def _meta(row, **extra) -> dict:
     return meta
 
 
-def schaipp_groups(folder: str | Path, *, include_horizon_transfer: bool = False) -> dict[str, RealGroup]:
+def schaipp_groups(folder: str | Path) -> dict[str, RealGroup]:
     """The groups of the Schaipp et al. runs in ``folder`` (``runs.csv`` and ``logs.csv``), keyed
     ``"<dataset>/<model>/<size>M"`` (size from the parameter count; two 210M models differ by
-    ``model``). Groups without a constant run or a cooldown are left out; the
-    ``horizon_transfer`` runs only with ``include_horizon_transfer`` (not supported yet)."""
+    ``model``). Groups without a constant run or a cooldown are left out, and so are the
+    ``horizon_transfer`` runs (50k-200k steps, branched from each other: not joined yet)."""
     import pandas as pd
 
     folder = Path(folder)
     for f in ("runs.csv", "logs.csv"):
         if not (folder / f).exists():
             raise ValueError(f"schaipp_groups: {str(folder / f)!r} not found; pass the folder holding runs.csv and logs.csv")
-    if include_horizon_transfer:
-        raise ValueError("include_horizon_transfer=True is not supported yet")
     runs = pd.read_csv(folder / "runs.csv")
     runs = runs[runs["folder"] == "."]
     logs = pd.read_csv(folder / "logs.csv").sort_values(["file", "iter"])
@@ -114,8 +113,8 @@ def schaipp_groups(folder: str | Path, *, include_horizon_transfer: bool = False
         cooldowns = []
         for _, r in g[(g["scheduler"] == "wsd") & (g["wsd_fract_decay"] > 0)].sort_values("iterations").iterrows():
             start = int(r["first_logged_iter"])
-            base = by_file[c["file"]]
-            rows = pd.concat([_frame(base, start + 1), by_file[r["file"]][lambda d: d["iter"] > start]])
+            branch = by_file[r["file"]]
+            rows = pd.concat([_frame(by_file[c["file"]], start + 1), branch[branch["iter"] > start]])
             # the branch point (logged in both files) is taken from the constant run, whose LR
             # is logged there; the cooldown file's first row carries no LR
             cooldowns.append(_run(f"wsd_{int(r['iterations'])}", rows,
