@@ -128,6 +128,48 @@ def coverage(name, out, groups, level=0.9):
     return rows, sigmas, boot
 
 
+def average(results, names, task):
+    """Equal-weight average of the laws' predictions of each held-out run (no new fits)."""
+    out = {}
+    for gname in results[names[0]]:
+        per = [{r.run_id: r for r in results[n][gname][task]} for n in names]
+        rows = []
+        for rid, r0 in per[0].items():
+            pred = float(np.mean([p[rid].predicted for p in per]))
+            prede = float(np.mean([p[rid].prede_cooldown for p in per]))  # a bound-free proxy
+            secs = sum(p[rid].fit_seconds for p in per)
+            rows.append(type(r0)(**{**r0.__dict__, "predicted": pred, "prede_cooldown": prede, "fit_seconds": secs}))
+        out[gname] = rows
+    return out
+
+
+def logo_bands(per_group, level=0.9):
+    """Task-(a) rows with model-error-only bands, sigma from the other groups (leave one out)."""
+    from lawfit.fitting._calibration import widen
+
+    q = ((1 - level) / 2, (1 + level) / 2)
+    rows = []
+    for gname, rs in per_group.items():
+        e = [np.log(r.predicted / r.observed) for k, o in per_group.items() if k != gname for r in o]
+        sigma = float(np.sqrt(np.mean(np.square(e))))
+        for r in rs:
+            c = np.array([r.predicted])
+            lo, hi = widen(c, c, c, q, sigma)
+            rows.append(type(r)(**{**r.__dict__, "lower": float(lo[0]), "upper": float(hi[0])}))
+    return rows
+
+
+def logo_select(per_law):
+    """For each group, the law with the lowest mean |error| on the OTHER groups predicts it."""
+    rows, chosen = [], {}
+    for gname in next(iter(per_law.values())):
+        score = {n: np.mean([abs(r.error) for k, o in pl.items() if k != gname for r in o]) for n, pl in per_law.items()}
+        best = min(score, key=score.get)
+        chosen[gname] = best
+        rows += per_law[best][gname]
+    return rows, chosen
+
+
 def across_sizes(groups):
     """(c): MomentumLaw(model_size=True, lam=0.99, warmup='mpl'), leave one SlimPajama size out."""
     fam = {k: g for k, g in groups.items() if k.startswith("slimpajama/llama_norm/")}
@@ -201,6 +243,25 @@ def main(argv=None):
             print(f"  {name}: LOGO model-error sigma {100 * np.mean(list(sigmas.values())):.3f} % -> "
                   f"90 % band coverage {100 * c:.0f} % ({len(rows)} finals); bootstrap alone {100 * b:.0f} %")
     text = table(results, covs)
+    if "momentum-grid" in results and "mpl" in results:
+        names = ["momentum-grid", "mpl"]
+        avg = {t: average(results, names, t) for t in ("a", "b")}
+        cands = {n: {g: rec["a"] for g, rec in results[n].items()} for n in names}
+        cands["average"] = avg["a"]
+        sel, chosen = logo_select(cands)
+        lines = []
+        for label, rows in (("(a) other cooldowns", [r for v in avg["a"].values() for r in v]),
+                            ("(b) cosine, 2x LR", [r for v in avg["b"].values() for r in v])):
+            sm = summarize(logo_bands(avg["a"]) if label.startswith("(a)") else rows)
+            cov = f"{100 * sm['coverage']:.0f} %" if label.startswith("(a)") else ""
+            lines.append(f"| average of momentum-grid and MPL | {label} | {sm['n']} | {pct(sm['mean_abs'])} | "
+                         f"{pct(sm['max_abs'])} | {100 * sm['bias']:+.2f} % | (mean of the two) {pct(sm['prede_cooldown'])} | "
+                         f"both fits | {cov} |")
+        sm = summarize(sel)
+        lines.append(f"| leave-one-group-out choice among the three above | (a) other cooldowns | {sm['n']} | "
+                     f"{pct(sm['mean_abs'])} | {pct(sm['max_abs'])} | {100 * sm['bias']:+.2f} % | | | |")
+        text += "\n" + "\n".join(lines)
+        text += "\n\nleave-one-group-out choices: " + ", ".join(f"{g}: {c}" for g, c in chosen.items())
     if not args.no_sizes:
         rows = across_sizes(groups)
         err = np.array([(p - y) / y for _, _, p, y, _ in rows])

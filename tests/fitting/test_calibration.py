@@ -104,3 +104,19 @@ def test_peak_lr_guard_warns_outside_fitted_range():
     back = load_fit(json.loads(json.dumps(res.to_dict())))
     assert back.fitted_lr == res.fitted_lr
     assert "fitted peak LRs" in res.report()
+
+
+def test_predict_average_is_the_mean_of_the_fits():
+    from lawfit.fitting import predict_average
+    from lawfit.laws import MomentumLaw
+
+    runs = synthetic_runs(noise=0.002, seed=3)
+    fits = [lawfit.fit(MomentumLaw(lam=v, warmup="mpl"), runs, stderr=False) for v in (0.99, 0.995)]
+    steps = runs["cosine"].observed().steps
+    one = predict_average(fits, runs["cosine"], steps)
+    np.testing.assert_allclose(one, (fits[0].predict(runs["cosine"], steps) + fits[1].predict(runs["cosine"], steps)) / 2, rtol=1e-14)
+    many = predict_average(fits, runs)
+    assert set(many) == set(runs.ids)
+    np.testing.assert_allclose(many["cosine"], one, rtol=1e-14)
+    with pytest.raises(ValueError, match="at least one"):
+        predict_average([], runs)
