@@ -22,6 +22,7 @@ LAW_OPTIONS = {
     "cpt": (),
     "dcpt": ("target",),
     "cmr": ("kind",),
+    "fsl": ("block_size",),
 }
 
 
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
     def fit_cmd(
         runs: str = typer.Argument(..., help="Log file/folder, mixture table (.csv/.parquet with "
                                    "N,D,r,general,domain), '-' for stdin, or mpl:25M|100M|400M."),
-        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, cpt, dcpt, cmr."),
+        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, cpt, dcpt, cmr, fsl."),
         convention: str = typer.Option(None, "--convention", help="MPL convention: paper, repo, tissue."),
         option: list[str] = typer.Option([], "--option", help="Extra law option KEY=VALUE (repeatable), "  # noqa: B006, B008
                                          "e.g. target=general for dcpt."),

@@ -8,11 +8,15 @@
 * :func:`cross_validate` -- choose fit options / laws by held-out runs (leave one run out).
 * :func:`fit_many` -- many independent data sets as one vmapped (and sharded) program.
 * :func:`enable_compilation_cache` -- opt-in persistent XLA cache (``LAWFIT_COMPILATION_CACHE``).
-* :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon.
+* :func:`predict_average` -- equal-weight average of several fits' predictions.
+* :func:`calibrate` -- add a held-out model-error term to prediction bands.
+* :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon or peak LRs.
 """
 
+from lawfit.fitting._average import predict_average
 from lawfit.fitting._batch import fit_many
 from lawfit.fitting._cache import enable_compilation_cache
+from lawfit.fitting._calibration import calibrate, leave_one_run_out_errors
 from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._load import load_fit
@@ -33,6 +37,8 @@ __all__ = [
     "StartOutcomes",
     "UndefinedPredictionWarning",
     "bootstrap",
+    "calibrate",
+    "leave_one_run_out_errors",
     "cross_validate",
     "enable_compilation_cache",
     "fit_many",
@@ -40,4 +46,5 @@ __all__ = [
     "evaluate",
     "fit",
     "load_fit",
+    "predict_average",
 ]

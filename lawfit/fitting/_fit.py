@@ -11,9 +11,9 @@ import numpy as np
 
 from lawfit._x64 import x64
 from lawfit.fitting._inputs import coerce_runs, prepare_inputs
+from lawfit.fitting._layout import fit_plan
 from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._quality import assess
-from lawfit.fitting._layout import fit_plan
 from lawfit.fitting._result import FitResult, StartOutcomes
 from lawfit.fitting._setup import check_observations, setup_problem
 from lawfit.fitting._solve import (
@@ -207,7 +207,12 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
     result = finish(layout_law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric,
                     loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
                     from_runs=is_runs(runs), n_effective=plan.effective_points(inputs))
-    return result.replace(law=law, layout=plan.record(tried))
+    result = result.replace(law=law, layout=plan.record(tried))
+    if is_runs(runs):  # the extrapolation guard's LR range (lawfit.fitting._guard)
+        from lawfit.fitting._guard import fitted_lr_range
+
+        result = result.replace(fitted_lr=fitted_lr_range([runs] if hasattr(runs, "run_id") else runs))
+    return result
 
 
 def is_runs(runs) -> bool:

@@ -201,6 +201,13 @@ def _horizon(v: Any) -> dict[str, Any] | None:
     }
 
 
+def _lr_range(field: str, v: Any) -> tuple[float, float]:
+    pair = _list(field, v)
+    if len(pair) != 2:
+        raise _bad(field, f"must be [min, max], got {v!r}")
+    return _num(f"{field}[0]", pair[0]), _num(f"{field}[1]", pair[1])
+
+
 def _optional(d: dict, key: str, check: Any, default: Any) -> Any:
     v = d.get(key)
     return default if v is None else check(key, v)
@@ -291,4 +298,6 @@ def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
         warnings=_optional(d, "warnings", str_list, ()),
         fitted_horizon=_horizon(d.get("fitted_horizon")),
         layout=_optional(d, "layout", _dict, None),
+        fitted_lr=_optional(d, "fitted_lr", _lr_range, None),
+        model_error=_optional(d, "model_error", _dict, None),
     )

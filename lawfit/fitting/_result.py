@@ -27,7 +27,8 @@ FORMAT = "lawfit.FitResult/1"  # the artifact version written by to_dict (lawfit
 
 class ExtrapolationWarning(UserWarning):
     """:meth:`FitResult.predict` was asked for steps beyond the fitted horizon (the largest
-    step among the fitted points). The prediction is still returned; filter the warning with
+    step among the fitted points) or for a run whose peak LR lies outside the fitted runs' peak
+    LRs. The prediction is still returned; filter the warning with
     ``warnings.simplefilter("ignore", lawfit.fitting.ExtrapolationWarning)`` when intended."""
 
 
@@ -168,6 +169,11 @@ class FitResult:
             ``"error_bound"`` (max relative, at the fitted parameters), the ``"noise"`` estimate
             of the data (log units), the ``"tolerance"`` and the layouts ``"tried"``.
             Predictions, :meth:`evaluate` and reports always use the exact law.
+        fitted_lr: ``(min, max)`` peak LR of the fitted runs (None when unknown). :meth:`predict`
+            for a run whose peak LR lies outside it (by more than 10 %) emits an
+            :class:`ExtrapolationWarning` (:mod:`lawfit.fitting._guard`).
+        model_error: ``{"scale": σ, ...}``: a relative (log-scale) model-error term added to
+            prediction bands (:mod:`lawfit.fitting._calibration`), or None.
     """
 
     law: Any
@@ -198,6 +204,8 @@ class FitResult:
     warnings: tuple[str, ...] = ()
     fitted_horizon: dict[str, Any] | None = None
     layout: dict[str, Any] | None = None
+    fitted_lr: tuple[float, float] | None = None
+    model_error: dict[str, Any] | None = None
     status: str = ""
     quality: dict[str, Any] | None = None
 
@@ -289,25 +297,41 @@ class FitResult:
         return out
 
     def _check_horizon(self, target: Any, inputs: Any) -> None:
+        for msg in self._extrapolation(target, inputs):
+            warnings.warn(msg, ExtrapolationWarning, stacklevel=4)
+
+    def extrapolation(self, target: Any, steps: Any = None) -> list[str]:
+        """Why predicting ``target`` (as in :meth:`predict`) extrapolates: messages for steps
+        beyond the fitted horizon and for peak LRs outside the fitted range; ``[]`` if neither.
+        For apps that show the warning next to a prediction."""
+        from lawfit.fitting._predict import prepare_target
+
+        inputs, _ = prepare_target(self, target, steps)
+        return self._extrapolation(target, inputs)
+
+    def _extrapolation(self, target: Any, inputs: Any) -> list[str]:
+        from lawfit.fitting._guard import lr_messages, target_lrs
         from lawfit.laws._base import LawInputs
 
-        if self.fitted_horizon is None or isinstance(target, LawInputs) or np.size(inputs.steps) == 0:
-            return
+        if isinstance(target, LawInputs):
+            return []
+        out = lr_messages(self.fitted_lr, target_lrs(target))
+        if self.fitted_horizon is None or np.size(inputs.steps) == 0:
+            return out
         hi = int(self.fitted_horizon["steps"][1])
         top = int(np.max(inputs.steps))
         if top > hi:
-            warnings.warn(
+            out.insert(0,
                 f"predicting up to step {top}, beyond the fitted horizon (the fit saw steps "
-                f"{self.fitted_horizon['steps'][0]}..{hi}): this is an extrapolation",
-                ExtrapolationWarning,
-                stacklevel=4,
+                f"{self.fitted_horizon['steps'][0]}..{hi}): this is an extrapolation"
             )
+        return out
 
     def _band(self, inputs: Any, band: Any) -> tuple[np.ndarray, np.ndarray]:
-        if not self.draws:
+        if not self.draws and not self.model_error:
             raise ValueError(
-                "band= needs bootstrap draws; run result = lawfit.bootstrap(result, runs, n=200) "
-                "first"
+                "band= needs bootstrap draws or a model-error term; run result = "
+                "lawfit.bootstrap(result, runs, n=200) and/or lawfit.calibrate(result, ...) first"
             )
         if isinstance(band, (int, float)):
             if not 0 < band < 1:
@@ -317,11 +341,17 @@ class FitResult:
             q = tuple(float(v) for v in band)
             if len(q) != 2 or not 0 <= q[0] < q[1] <= 1:
                 raise ValueError(f"band must be (lower_q, upper_q) with 0 <= lower < upper <= 1, got {band!r}")
+        from lawfit.fitting._calibration import widen
         from lawfit.fitting._predict import predict_draws
 
-        preds = predict_draws(self, inputs)
-        ok = np.all(np.isfinite(preds), axis=1)
-        lo, hi = np.quantile(preds[ok], q, axis=0)
+        center = self.predict_inputs(inputs)
+        lo = hi = center
+        if self.draws:
+            preds = predict_draws(self, inputs)
+            ok = np.all(np.isfinite(preds), axis=1)
+            lo, hi = np.quantile(preds[ok], q, axis=0)
+        if self.model_error:
+            lo, hi = widen(center, lo, hi, q, float(self.model_error["scale"]))
         return lo, hi
 
     def evaluate(self, runs: Any, **kwargs: Any) -> dict[str, Any]:
@@ -352,6 +382,10 @@ class FitResult:
             a, b = self.fitted_horizon["steps"]
             lines.append(f"    fitted steps       = {a}..{b} (predictions beyond {b} extrapolate)")
         lines.extend(_layout_lines(self.layout))
+        if self.fitted_lr is not None:
+            lines.append(f"    fitted peak LRs    = {self.fitted_lr[0]:.3g}..{self.fitted_lr[1]:.3g}")
+        if self.model_error:
+            lines.append(f"    model error (band) = {100 * float(self.model_error['scale']):.3g} % (relative, 1 sigma)")
         lines.append(f"    objective ({self.loss}, delta={self.delta:g}) = {self.objective:.10g}")
         for k, v in self.stats.items():
             if k != "objective":
@@ -449,6 +483,8 @@ class FitResult:
                 "runs": {k: [int(a), int(b)] for k, (a, b) in self.fitted_horizon["runs"].items()},
             },
             "layout": self.layout,
+            "fitted_lr": None if self.fitted_lr is None else [float(v) for v in self.fitted_lr],
+            "model_error": self.model_error,
         }
 
     def to_json(self, path: str | Path | None = None, **kwargs: Any) -> str:

@@ -215,9 +215,9 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
 
     from lawfit._validate import check_choice, check_int
     from lawfit._x64 import x64
+    from lawfit.fitting._layout import refit_inputs
     from lawfit.fitting._options import check_key, check_solver
     from lawfit.fitting._result import FitResult
-    from lawfit.fitting._layout import refit_inputs
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained

@@ -10,6 +10,7 @@ name               class                           reference
 ``cpt``            :class:`CPTLaw`                 Wang, Tissue et al., ICML 2025 (2505.07796)
 ``dcpt``           :class:`DCPTLaw`                Que et al., NeurIPS 2024 (arXiv 2406.01375)
 ``cmr``            :class:`CMR`                    Gu et al., EMNLP 2024 (arXiv 2407.17467)
+``fsl``            :class:`FunctionalScalingLaw`   after Li et al., NeurIPS 2025 (2509.19189)
 =================  ==============================  =============================================
 
 ``from_spec({"name": ..., "options": {...}})`` rebuilds a law from the spec stored in a fit.
@@ -28,6 +29,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "cpt": ("lawfit.laws._cpt", "CPTLaw"),
     "dcpt": ("lawfit.laws._dcpt", "DCPTLaw"),
     "cmr": ("lawfit.laws._cmr", "CMR"),
+    "fsl": ("lawfit.laws._fsl", "FunctionalScalingLaw"),
 }
 _CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
 
