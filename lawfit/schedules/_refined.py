@@ -74,7 +74,7 @@ def refined(
     if not np.all(np.isfinite(g)) or np.any(g <= 0):
         i = int(np.argmax(~(np.isfinite(g) & (g > 0))))
         raise ValueError(
-            f"grad_norms must be finite and > 0; grad_norms[{i}]={g[i]!r} (drop or repair "
+            f"grad_norms must be finite and > 0; grad_norms[{i}]={float(g[i])!r} (drop or repair "
             "diverged steps before refining)"
         )
     peak = C.peak(peak_value)
