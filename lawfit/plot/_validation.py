@@ -6,7 +6,7 @@ Example:
     >>> res = summarize_validation({"cosine": 3.1, "wsd": 3.0}, {"cosine": [3.1, 3.12],
     ...                            "wsd": [3.0, 3.01]}, candidates=())
     >>> [t.name for t in validation_scatter(res).data]
-    ['cosine', 'wsd', 'predicted = trained']
+    ['wsd', 'cosine', 'predicted = trained']
 """
 
 from __future__ import annotations

@@ -92,3 +92,11 @@ def test_end_to_end_tiny(tmp_path):
     assert back.kendall_tau == res.kendall_tau and back.rows == res.rows
     assert json.loads((tmp_path / "validation.json").read_text())["seeds"] == [0, 1]
     assert "Kendall tau" in str(res)
+
+
+@pytest.mark.parametrize("name", ["lawfit.optimize._validate_result", "lawfit.plot._validation"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(name)).failed == 0
