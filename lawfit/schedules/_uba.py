@@ -22,14 +22,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
-import jax.numpy as jnp
-
 from lawfit.schedules import _checks as C
-from lawfit.schedules import _warmup
 from lawfit.schedules._core import family
-from lawfit.schedules._linear import check_total
+from lawfit.schedules._cosine import cosine_fn
 
 __all__ = ["uba"]
 
@@ -49,20 +44,8 @@ def uba(
     clamp: bool = True,
 ):
     """UBA (experimental, formula unverified): ``2c / (2 phi + (2 - phi) c)``, ``c = 1 + cos(pi p)``."""
-    peak = C.peak(peak_value)
-    w = _warmup.check(warmup_steps, init_value, peak, warmup_convention, warmup_shape)
-    T = check_total(total_steps, w.steps)
-    end = C.end(peak, end_value, end_ratio)
     f = C.real("phi", phi, low=0.0, low_open=True)
-    if not isinstance(clamp, bool):
-        raise ValueError(f"clamp must be True or False, got {clamp!r}")
-    W = w.steps
-
-    def fn(t: Any) -> Any:
-        tc = jnp.minimum(t, T) if clamp else t
-        c = jnp.maximum(1.0 + jnp.cos(jnp.pi * (tc - W) / (T - W)), 0.0)
-        g = 2.0 * c / (2.0 * f + (2.0 - f) * c)
-        v = jnp.where(tc <= W, peak, end + (peak - end) * g)  # exactly the peak at W
-        return _warmup.apply(w, t, v)
-
-    return fn
+    # with the cosine g = c / 2: 2c / (2 phi + (2 - phi) c) = 2g / (phi + (2 - phi) g)
+    return cosine_fn(peak_value, total_steps, end_value, end_ratio, warmup_steps, init_value,
+                     warmup_convention, warmup_shape, clamp,
+                     lambda g: 2.0 * g / (f + (2.0 - f) * g))
