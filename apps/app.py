@@ -30,6 +30,7 @@ PAGES = {
         st.Page("app_pages/fit.py", title="Fit"),
         st.Page("app_pages/predict.py", title="Predict & compare"),
         st.Page("app_pages/optimize.py", title="Optimize"),
+        st.Page("app_pages/validate.py", title="Validate by training"),
         st.Page("app_pages/cpt.py", title="CPT & mixtures"),
     ],
 }

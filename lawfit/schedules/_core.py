@@ -235,6 +235,8 @@ def nominal_total_steps(spec: Mapping[str, Any]) -> int | None:
     if fam == "infinite":
         keys = ("warmup_steps", "cooldown_steps", "constant_steps", "anneal_steps")
         return sum(int(spec.get(k) or 0) for k in keys) or None
+    if fam == "refined":
+        return int(spec.get("warmup_steps") or 0) + len(spec["grad_norms"])
     if fam == "tabulated":
         return int(max(spec["steps"])) + 1
     if fam == "join":
