@@ -178,19 +178,28 @@ def dataset(name: str) -> RunSet:
     return unpack(st.session_state["datasets"][name])
 
 
-def all_runs() -> RunSet:
-    """Every run of this session's datasets; ids that clash between datasets get the dataset
-    name as a prefix (``<dataset>/<run_id>``), so nothing is silently dropped."""
+def _session_runs() -> list[tuple[str, Run]]:
     init_session()
-    out: list[Run] = []
+    out: list[tuple[str, Run]] = []
     seen: set[str] = set()
     for name, packed in st.session_state["datasets"].items():
         for r in unpack(packed):
             if r.run_id in seen:
                 r = r.replace(run_id=f"{name}/{r.run_id}")
             seen.add(r.run_id)
-            out.append(r)
-    return RunSet(out)
+            out.append((name, r))
+    return out
+
+
+def all_runs() -> RunSet:
+    """Every run of this session's datasets; ids that clash between datasets get the dataset
+    name as a prefix (``<dataset>/<run_id>``), so nothing is silently dropped."""
+    return RunSet(r for _, r in _session_runs())
+
+
+def run_datasets() -> dict[str, str]:
+    """``{run_id: dataset name}`` of every run of :func:`all_runs` (same ids)."""
+    return {r.run_id: name for name, r in _session_runs()}
 
 
 def ensure_default_data() -> None:
