@@ -35,8 +35,14 @@ def _default_heldout(train: list[str]) -> list[str]:
 
 
 def _train_changed() -> None:
+    """A run moved to train leaves held-out; held-out runs of unrelated data are replaced by the
+    default of the new train runs."""
     train = ss["train_runs"]
-    ss["heldout_runs"] = _default_heldout(train)
+    where = _state.run_datasets()
+    held = [i for i in ss.get("heldout_runs", []) if i not in train]
+    if not held or not {where.get(i) for i in held} & {where.get(i) for i in train}:
+        held = _default_heldout(train)
+    ss["heldout_runs"] = held
 
 
 if "train_runs" not in ss or any(i not in curve_runs for i in ss["train_runs"]):

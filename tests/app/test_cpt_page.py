@@ -4,13 +4,10 @@
 import itertools
 
 import numpy as np
-import pytest
 from app_helpers import assert_clean, errors, new_app, packed, page
 
 import lawfit
 from lawfit.runs import Run, RunSet
-
-pytest.importorskip("lawfit.mixtures")
 
 
 def mixture_runs():

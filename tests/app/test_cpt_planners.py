@@ -15,7 +15,6 @@ from lawfit.fitting import FitResult
 from lawfit.laws import CPTLaw
 from lawfit.runs import Run, RunSet
 
-pytest.importorskip("lawfit.optimize")
 if str(APPS) not in sys.path:
     sys.path.insert(0, str(APPS))
 import _cptdemo  # noqa: E402

@@ -91,7 +91,6 @@ def run_handler(files, **state):
 
 
 def test_folder_upload_reads_every_file_of_the_folder(tmp_path):
-    pytest.importorskip("lawfit.io")
     from app_helpers import tiny_runs
 
     files = []
@@ -227,7 +226,6 @@ def test_wall_time_limit_stops_a_job(tmp_path):
 
 
 def test_progress_bar_while_training():
-    pytest.importorskip("lawfit.proxy")
     from test_proxy_page import configure, jobs_of
 
     at = tiny_app()
