@@ -38,11 +38,12 @@ class Progress:
 
 
 def run_with_progress(work: Callable[[Progress], Any], *, label: str, phase: str,
-                      tick: float = 0.25) -> Any:
+                      done: str = "Finished", tick: float = 0.25) -> Any:
     """``work(progress)`` in a worker thread while a status box shows ``label``, the current
     phase (first ``phase``), a bar (the reported fraction, or the elapsed time on a moving scale
     when the work reports none) and the elapsed seconds. Returns what ``work`` returned; re-raises
-    its exception. The status box ends "complete" or "error"."""
+    its exception. The status box ends "complete" (labelled ``done`` and the time taken) or
+    "error"."""
     progress = Progress(phase)
     box: dict[str, Any] = {}
 
@@ -72,6 +73,5 @@ def run_with_progress(work: Callable[[Progress], Any], *, label: str, phase: str
                           state="error", expanded=True)
             raise box["error"]
         bar.progress(1.0, text=f"done in {elapsed:.1f} s")
-        status.update(label=f"{label.rstrip('…')}: done in {elapsed:.1f} s", state="complete",
-                      expanded=False)
+        status.update(label=f"{done} in {elapsed:.1f} s", state="complete", expanded=False)
     return box.get("value")

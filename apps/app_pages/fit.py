@@ -96,7 +96,7 @@ if submitted:
             result = _progress.run_with_progress(
                 lambda p: _fitcache.fit(law_name, options, selected, n_boot=int(n_boot),
                                         progress=p, metric=metric, num_starts=int(num_starts)),
-                label=f"Fitting {law_name} on {len(train)} run(s)…", phase="preparing the runs")
+                label=f"Fitting {law_name} on {len(train)} run(s)…", phase="preparing the runs", done="Fit finished")
             conv = f" ({options['convention']})" if "convention" in options else ""
             desc = f"{law_name}{conv} on {', '.join(train[:3])}" + (
                 f" +{len(train) - 3}" if len(train) > 3 else "")
@@ -200,10 +200,12 @@ with tab_res:
         st.caption("No held-out runs were chosen for this fit.")
 
 with tab_params:
-    rows = _fitcache.parameter_rows(result)
-    table = pd.DataFrame([{**r, "value": lplot.number(r["value"]),
-                           "stderr": lplot.number(r["stderr"], 2)} for r in rows])
-    st.dataframe(table, hide_index=True, key="param_table")
+    st.dataframe(pd.DataFrame(_fitcache.parameter_rows(result)), hide_index=True,
+                 key="param_table",
+                 column_config={"value": st.column_config.NumberColumn("value", format="%.4g"),
+                                "stderr": st.column_config.NumberColumn(
+                                    "standard error", format="%.2g",
+                                    help="inf: the data do not identify this parameter")})
 
 with tab_report:
     st.code(result.report(), language=None)

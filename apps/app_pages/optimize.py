@@ -63,7 +63,7 @@ if go:
             out = _progress.run_with_progress(
                 lambda p: _fitcache.optimize(result, settings, tuple(families), progress=p),
                 label=f"Optimizing a {lplot.number(int(total), integer=True)}-step schedule…",
-                phase="starting")
+                phase="starting", done="Optimization finished")
             st.session_state.setdefault("opt_out", {})[chosen] = {**out, "settings": settings}
         except Exception as exc:  # noqa: BLE001
             st.error(f"schedule optimization failed: {_state.describe(exc)}")

@@ -85,10 +85,10 @@ def _add_band(fig, band: Band, *, name: str, col: str, log_x: bool, log_y: bool,
     if band.lower is not None and band.upper is not None:
         fig.add_trace(go.Scatter(x=x, y=band.lower[idx], mode="lines", line={"width": 0},
                                  legendgroup=group, showlegend=False, hoverinfo="skip",
-                                 name=f"{name} lower"), **kw)
+                                 name=f"{group} lower"), **kw)
         fig.add_trace(go.Scatter(x=x, y=band.upper[idx], mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=_rgba(col, alpha), legendgroup=group,
-                                 showlegend=False, hoverinfo="skip", name=f"{name} band"), **kw)
+                                 showlegend=False, hoverinfo="skip", name=f"{group} band"), **kw)
     fig.add_trace(go.Scatter(x=x, y=band.center[idx], mode="lines", name=name, legendgroup=group,
                              showlegend=show_legend,
                              line={"color": col, "dash": dash, "width": width}), **kw)
