@@ -36,8 +36,11 @@ PAGES = {
 }
 nav = st.navigation(PAGES, position="sidebar")
 
-with st.sidebar:
-    runs = _state.all_runs()
-    st.caption(f"{len(runs)} runs loaded in this session · {len(st.session_state['fits'])} fits")
-
-nav.run()
+counters = st.sidebar.empty()
+try:
+    nav.run()
+finally:  # after the page: the counters include what the page just loaded or fitted
+    n_runs, n_fits = len(_state.all_runs()), len(st.session_state["fits"])
+    current = st.session_state.get("fit_result")
+    counters.caption(f"{n_runs} runs loaded in this session · {n_fits} fit{'s' * (n_fits != 1)}"
+                     + (f" · current fit: {current}" if current else ""))

@@ -10,8 +10,6 @@ from app_helpers import assert_clean, errors, new_app, packed, page, tiny_app
 import lawfit
 from lawfit.runs import Run, RunSet
 
-pytest.importorskip("lawfit.mixtures")
-
 
 def mixture_runs():
     steps = np.array([99, 299, 999])

@@ -4,7 +4,6 @@ import gc
 import os
 
 import numpy as np
-import pytest
 from app_helpers import ENTRY, TIMEOUT, assert_clean, new_app, packed, page
 
 from lawfit.datasets import PROXY_RUNS
@@ -135,11 +134,7 @@ def test_upload_refuses_unsafe_names():
 
 
 def test_upload_of_mpl_style_csv_goes_through_lawfit_io():
-    pytest.importorskip("lawfit.io")
-    import lawfit.io
 
-    if not hasattr(lawfit.io, "read"):
-        pytest.skip("lawfit.io.read not available")
     steps = np.arange(0, 50)
     lr = np.linspace(1e-3, 1e-4, 50)
     loss = 3.0 + 1.0 / (1.0 + steps)
@@ -156,11 +151,7 @@ def test_upload_of_mpl_style_csv_goes_through_lawfit_io():
 
 
 def test_upload_of_garbage_shows_which_file():
-    pytest.importorskip("lawfit.io")
-    import lawfit.io
 
-    if not hasattr(lawfit.io, "read"):
-        pytest.skip("lawfit.io.read not available")
     at = run_upload([("broken.csv", b"this is not,a table\n\x00\x01")])
     assert not at.exception
     assert len(at.error) == 1
@@ -174,7 +165,6 @@ def test_entry_point_exists():
 
 def test_data_flag_opens_the_given_folder(tmp_path, monkeypatch):
     """``lawfit app --data PATH`` passes PATH as LAWFIT_APP_DATA; the app opens it via lawfit.io."""
-    pytest.importorskip("lawfit.io")
     t = np.arange(0, 30)
     (tmp_path / "given.csv").write_text(
         "step,lr,loss\n" + "".join(f"{s},0.001,{3.0 - 0.01 * s}\n" for s in t))
