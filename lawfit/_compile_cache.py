@@ -55,10 +55,13 @@ def enable_default_compilation_cache() -> Path | None:
         print(f"note: JAX compilation cache off ({folder}: {e}); set {ENV_VAR}=0 to silence",
               file=sys.stderr)
         return None
-    if "jax" in sys.modules:
-        from lawfit.fitting import enable_compilation_cache
+    if "jax" in sys.modules:  # too late for the environment variables: set JAX's config
+        import jax
 
-        return enable_compilation_cache(folder, min_compile_time_secs=MIN_COMPILE_SECS)
+        jax.config.update("jax_compilation_cache_dir", str(folder))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECS)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        return folder
     os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(folder))
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", str(MIN_COMPILE_SECS))
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")

@@ -36,10 +36,9 @@ def enable_compilation_cache(path: str | os.PathLike[str] | None = None, *, min_
     Returns:
         The cache folder (absolute).
 
-    Example:
-        >>> import lawfit
-        >>> # lawfit.fitting.enable_compilation_cache()           # ~/.cache/lawfit/jax
-        >>> # lawfit.fitting.enable_compilation_cache("/tmp/jaxcache")
+    Example: ``lawfit.enable_compilation_cache()`` keeps programs in ``~/.cache/lawfit/jax``;
+    ``lawfit.enable_compilation_cache("/tmp/jaxcache")`` in another folder. (Not run here: it
+    changes JAX's configuration for the whole process.)
     """
     folder = Path(path if path is not None else user_cache_dir()).expanduser().resolve()
     if folder.exists() and not folder.is_dir():

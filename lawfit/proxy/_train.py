@@ -25,7 +25,6 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -36,7 +35,7 @@ from lawfit.proxy._data import build_data, sample_batch
 from lawfit.proxy._log import META, RunLog, write_json_atomic
 from lawfit.proxy._schedule import lr_array, schedule_spec
 
-__all__ = ["TrainingDiverged", "train", "train_many", "resume", "cpt"]
+__all__ = ["TrainingDiverged", "train", "train_many", "resume"]
 
 
 class TrainingDiverged(ValueError):
@@ -427,28 +426,3 @@ def resume(run_dirs, *, progress: Callable[[int, int], None] | None = None) -> l
         raise ValueError(f"resume: run directories must share one parent folder, got {sorted(map(str, parents))}")
     return train_many(configs, parents.pop(), resume=True, progress=progress)
 
-
-def cpt(
-    pretrain: RunConfig,
-    continual: RunConfig | Sequence[RunConfig],
-    out_dir,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Continual pre-training: train ``pretrain``, checkpoint, then each ``continual`` run from it.
-
-    The continual runs get ``init_from`` = the pre-training directory, ``step_offset`` = its
-    length and ``phase="cpt"``; their ``meta.json`` records ``pt_lr`` and ``cpt_start_step`` and
-    both domains' validation losses are logged (``val_loss/<domain>``), which is the data the CPT
-    and D-CPT laws need. Typical setup: ``domains=("stdlib", "hmm")`` for both phases,
-    ``mixture=(1, 0)`` for pre-training and ``(replay, 1 - replay)`` with a re-warm schedule after.
-    """
-    out_dir = Path(out_dir)
-    pt_res = train(pretrain, out_dir, progress=progress)
-    conts = [continual] if isinstance(continual, RunConfig) else list(continual)
-    conts = [c.replace(init_from=str(out_dir / pretrain.run_id),
-                       step_offset=pretrain.step_offset + pretrain.steps,
-                       phase="cpt" if c.phase == "pt" else c.phase) for c in conts]
-    from lawfit.proxy._sweep import sweep
-
-    return {"pretrain": pt_res, "continual": sweep(conts, out_dir, progress=progress)}

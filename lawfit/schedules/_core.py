@@ -161,15 +161,17 @@ def register(name: str, factory: Callable[..., Schedule], example: Mapping[str, 
     _FAMILIES[name] = FamilyInfo(name, factory, summary, dict(example))
 
 
+# Every family module registers itself when the package ``lawfit.schedules`` is imported, which
+# Python always does before this module, so lookups below see the complete registry.
+
+
 def families() -> list[str]:
     """Names of all registered schedule families, sorted."""
-    _load_all()
     return sorted(_FAMILIES)
 
 
 def family_info(name: str) -> FamilyInfo:
     """The registry entry of a family (aliases such as ``"warmup_stable_decay"`` accepted)."""
-    _load_all()
     canonical = _FAMILY_ALIASES.get(name, name)
     if canonical not in _FAMILIES:
         raise ValueError(
@@ -216,10 +218,6 @@ def from_spec(spec: Mapping[str, Any]) -> Schedule:
         return info.factory(**args)
     except TypeError as e:  # missing required arguments
         raise ValueError(f"invalid spec for {info.name!r}: {e}") from e
-
-
-def _load_all() -> None:
-    import lawfit.schedules  # noqa: F401  (importing the package registers every family)
 
 
 def nominal_total_steps(spec: Mapping[str, Any]) -> int | None:
