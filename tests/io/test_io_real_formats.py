@@ -553,3 +553,30 @@ def test_trainer_state_uses_a_json_args_dump_never_the_pickle(tmp_path):
     assert run.meta["training_args_bin"] == "present, not read (a pickle)"
     # the decaying LR continued back to step 0, capped at the peak from the args: exact here
     np.testing.assert_allclose(run.lr, [1e-4 * (1 - s / 40) for s in range(31)], rtol=1e-12)
+
+
+def test_read_each_imports_what_it_can_and_lists_every_failure(tmp_path):
+    write_trainer_state(tmp_path / "ok" / "trainer_state.json")
+    (tmp_path / "m.log").write_text(megatron_lines(total=20, every=10)[0])
+    (tmp_path / "lfs.csv").write_text(LFS)
+    (tmp_path / "bad.csv").write_text("step,lr,loss\n0,1e-3,3.5\n1,1e-3,oops\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.log").write_text(megatron_lines(total=20, every=10)[0])
+    paths = [
+        tmp_path / "ok" / "trainer_state.json",
+        tmp_path / "m.log",
+        tmp_path / "lfs.csv",
+        tmp_path / "bad.csv",
+        tmp_path / "sub" / "m.log",
+    ]
+    report = io.read_each(paths)
+    assert report.runs.ids == ("ok", "m")
+    assert [type(e).__name__ for e in report.failures.values()] == [
+        "UnsupportedFormatError",
+        "ParseError",
+        "ImportError",
+    ]
+    assert "Git LFS" in str(report.failures[str(tmp_path / "lfs.csv")])
+    assert "bad.csv:3" in str(report.failures[str(tmp_path / "bad.csv")])
+    assert "already imported" in str(report.failures[str(tmp_path / "sub" / "m.log")])
+    assert any("linear warmup" in n for n in report.notes)
