@@ -105,6 +105,12 @@ mid-line or mid-record raises a :class:`TruncationWarning` and is noted in ``met
   in ``meta["ignored_columns"]``), ``metrics`` (W&B header split), ``allow_partial_last_line``
   (JSONL being written), ``keys`` / ``api`` (W&B, MLflow client), ``tracking_uri``.
 
+Many files at once
+------------------
+:func:`read_each` reads each path on its own and returns an :class:`ImportReport`: the runs that
+imported, ``{path: error}`` for each one that did not, and the warnings (an upload page lists them
+all instead of stopping at the first bad file).
+
 Run surgery and LR helpers
 --------------------------
 :func:`resolve_repeats` / :func:`merge_repeated` (the ``duplicates`` policies), :func:`join_branch`
@@ -135,6 +141,7 @@ Example:
 """
 
 from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
+from lawfit.io._each import ImportReport, read_each
 from lawfit.io._errors import (
     DuplicateStepError,
     ImportError,  # noqa: A004 - documented: lawfit.io.ImportError subclasses ValueError
@@ -175,6 +182,7 @@ __all__ = [
     "FORMATS",
     "DuplicateStepError",
     "ImportError",
+    "ImportReport",
     "InferenceWarning",
     "TruncationWarning",
     "MissingExtraError",
@@ -190,6 +198,7 @@ __all__ = [
     "lr_from_schedule",
     "merge_repeated",
     "read",
+    "read_each",
     "read_mlflow",
     "read_mlruns",
     "read_table",

@@ -34,7 +34,11 @@ import numpy as np
 from lawfit.io._build import RawRun
 from lawfit.io._errors import ParseError
 
-__all__ = ["looks_like_trainer_state", "trainer_state_to_raw"]
+__all__ = ["looks_like_trainer_state", "trainer_state_to_raw", "sibling_training_args"]
+
+#: JSON dumps of TrainingArguments some projects save next to trainer_state.json (never the pickle
+#: ``training_args.bin``)
+ARGS_FILES = ("training_args.json", "train_args.json", "args.json")
 
 _TOP = (
     "global_step",
@@ -129,3 +133,33 @@ def trainer_state_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRu
         raw.metrics[name] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
         raw.lines[name] = lambda k, _idx=idx: _line_of_entry(text, _idx[k])
     return raw
+
+
+def sibling_training_args(state_path: Path, meta: dict) -> None:
+    """Peak LR, warmup and scheduler from a JSON dump of the TrainingArguments next to the state
+    file (``meta["training_args"]``; ``peak_lr`` / ``warmup_steps`` then guide the LR inference).
+    ``training_args.bin`` is a pickle: it is only noted, never opened."""
+    folder = state_path.parent
+    if (folder / "training_args.bin").is_file():
+        meta["training_args_bin"] = "present, not read (a pickle)"
+    for name in ARGS_FILES:
+        f = folder / name
+        if not f.is_file() or f.stat().st_size > 10_000_000:
+            continue
+        try:
+            args = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeError):
+            continue  # a side file: the log itself is what is imported
+        if not isinstance(args, dict):
+            continue
+        keep = ("learning_rate", "warmup_steps", "warmup_ratio", "lr_scheduler_type", "max_steps")
+        found = {k: args[k] for k in keep if isinstance(args.get(k), (int, float, str))}
+        if found:
+            meta["training_args"] = {"file": name, **found}
+            lr = found.get("learning_rate")
+            if isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0:
+                meta.setdefault("peak_lr", lr)
+            w = found.get("warmup_steps")
+            if isinstance(w, int) and not isinstance(w, bool) and w > 0:
+                meta.setdefault("warmup_steps", w)
+        return

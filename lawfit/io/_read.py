@@ -479,7 +479,9 @@ def _read_one(
             )
         if fmt == "hf-trainer":
             rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)
-            raws.append(_hf.trainer_state_to_raw(obj, text, f, rid))
+            raw = _hf.trainer_state_to_raw(obj, text, f, rid)
+            _hf.sibling_training_args(f, raw.meta)
+            raws.append(raw)
         else:
             raw = _wandb.wandb_json_to_raw(obj, text, f, ro.run_id or f.stem)
             if ro.run_id is None:

@@ -532,6 +532,51 @@ def test_utf16_log_and_megatron_validation_on_a_named_set(tmp_path):
 def test_compressed_logs_are_named(tmp_path):
     import gzip
 
-    (tmp_path / "train.log.gz").write_bytes(gzip.compress(b"step 1, loss: 3.0\nstep 2, loss: 2.0\n"))
+    (tmp_path / "train.log.gz").write_bytes(
+        gzip.compress(b"step 1, loss: 3.0\nstep 2, loss: 2.0\n")
+    )
     with pytest.raises(io.UnsupportedFormatError, match=r"train\.log\.gz:1.*gzip.*gunzip"):
         io.read(tmp_path / "train.log.gz")
+
+
+def test_trainer_state_uses_a_json_args_dump_never_the_pickle(tmp_path):
+    ckpt = tmp_path / "checkpoint-30"
+    hist = [{"learning_rate": 1e-4 * (1 - s / 40), "loss": 3.0, "step": s} for s in (10, 20, 30)]
+    ckpt.mkdir()
+    (ckpt / "trainer_state.json").write_text(json.dumps({"log_history": hist}))
+    (ckpt / "training_args.json").write_text(
+        json.dumps({"learning_rate": 1e-4, "warmup_steps": 0, "lr_scheduler_type": "linear"})
+    )
+    (ckpt / "training_args.bin").write_bytes(b"\x80\x04not really a pickle")
+    run = read_quiet(ckpt)["checkpoint-30"]
+    assert run.meta["training_args"]["lr_scheduler_type"] == "linear"
+    assert run.meta["training_args_bin"] == "present, not read (a pickle)"
+    # the decaying LR continued back to step 0, capped at the peak from the args: exact here
+    np.testing.assert_allclose(run.lr, [1e-4 * (1 - s / 40) for s in range(31)], rtol=1e-12)
+
+
+def test_read_each_imports_what_it_can_and_lists_every_failure(tmp_path):
+    write_trainer_state(tmp_path / "ok" / "trainer_state.json")
+    (tmp_path / "m.log").write_text(megatron_lines(total=20, every=10)[0])
+    (tmp_path / "lfs.csv").write_text(LFS)
+    (tmp_path / "bad.csv").write_text("step,lr,loss\n0,1e-3,3.5\n1,1e-3,oops\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "m.log").write_text(megatron_lines(total=20, every=10)[0])
+    paths = [
+        tmp_path / "ok" / "trainer_state.json",
+        tmp_path / "m.log",
+        tmp_path / "lfs.csv",
+        tmp_path / "bad.csv",
+        tmp_path / "sub" / "m.log",
+    ]
+    report = io.read_each(paths)
+    assert report.runs.ids == ("ok", "m")
+    assert [type(e).__name__ for e in report.failures.values()] == [
+        "UnsupportedFormatError",
+        "ParseError",
+        "ImportError",
+    ]
+    assert "Git LFS" in str(report.failures[str(tmp_path / "lfs.csv")])
+    assert "bad.csv:3" in str(report.failures[str(tmp_path / "bad.csv")])
+    assert "already imported" in str(report.failures[str(tmp_path / "sub" / "m.log")])
+    assert any("linear warmup" in n for n in report.notes)
