@@ -15,8 +15,8 @@
 
 from lawfit.fitting._average import predict_average
 from lawfit.fitting._batch import fit_many
-from lawfit.fitting._calibration import calibrate, leave_one_run_out_errors
 from lawfit.fitting._cache import enable_compilation_cache
+from lawfit.fitting._calibration import calibrate, leave_one_run_out_errors
 from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._metrics import curve_metrics, evaluate
