@@ -16,7 +16,8 @@ if not _state.require("optimize", "validate_schedules", "ValidationResult",
     st.stop()
 from lawfit.optimize import ValidationResult  # noqa: E402
 
-SHIPPED = Path(__file__).resolve().parents[2] / "docs" / "assets" / "validation_default.json"
+ASSETS = Path(__file__).resolve().parents[2] / "docs" / "assets"
+SHIPPED = {p.stem: p for p in sorted(ASSETS.glob("validation_default*.json"))}
 
 st.markdown(
     "The law is fitted on constant / linear / WSD proxy runs; its optimum (the default of "
@@ -28,9 +29,11 @@ result = None
 with _state.guard("cannot read the validation result"):
     if upload is not None:
         result = ValidationResult.from_dict(json.loads(upload.getvalue()))
-    elif SHIPPED.exists():
-        result = ValidationResult.from_json(SHIPPED)
-        st.caption(f"Showing the shipped result ({SHIPPED.name}).")
+    elif SHIPPED:
+        shown = st.selectbox("Shipped result (docs/validate.md)", list(SHIPPED), key="val_shipped",
+                             help="validation_default: MPL 'repo' fit; _paper: the same runs "
+                             "refitted with the 'paper' convention plus that fit's schedules")
+        result = ValidationResult.from_json(SHIPPED[shown])
 if result is None:
     st.info("Upload a validation.json written by `lawfit validate`.")
     st.stop()

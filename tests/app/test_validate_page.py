@@ -24,3 +24,14 @@ def test_shipped_result_is_shown_with_its_numbers():
         assert any(f"**{name}**" in t and f"{v['margin']:+.4f}" in t for t in verdicts)
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == len(data["rows"])
     assert len(at.get("plotly_chart")) == 2
+
+
+def test_the_refit_result_can_be_chosen():
+    data = json.loads((SHIPPED.parent / "validation_default_paper.json").read_text())
+    at = tiny_app()
+    at.run()
+    page(at, "validate")
+    at.selectbox(key="val_shipped").select("validation_default_paper").run()
+    assert_clean(at)
+    assert {m.label: m.value for m in at.metric}["Kendall tau"] == f"{data['kendall_tau']:.2f}"
+    assert len(at.dataframe[0].value) == len(data["rows"]) == 12
