@@ -66,7 +66,8 @@ def schedule_cmd(
     total_steps: int = typer.Option(..., "--total-steps"),
     warmup_steps: int = typer.Option(..., "--warmup-steps"),
     peak_lr: float = typer.Option(..., "--peak-lr"),
-    smooth: bool = typer.Option(False, "--smooth", help="Restrict to smooth decays."),
+    smooth: bool = typer.Option(True, "--smooth/--staircase",
+                                help="Smooth optimum (default) or the per-step staircase optimum."),
     out: Path = typer.Option(None, "--out", help="Write the per-step schedule as CSV here."),  # noqa: B008
     fmt: str = typer.Option("json", "--format", help="json or table."),
 ) -> None:

@@ -72,7 +72,7 @@ def law_schedules(fit: Any, total_steps: int, peak_lr: float, warmup_steps: int)
     n = total_steps - warmup_steps
     smooth_kw = {} if n > 64 else {"levels": (max(2, n // 4),)}  # the default blocks need n > 64
     return {
-        "optimum": np.asarray(optimize_schedule(fit, total_steps, **kw).lr),
+        "optimum": np.asarray(optimize_schedule(fit, total_steps, smooth=False, **kw).lr),
         "smooth_optimum": np.asarray(optimize_schedule(fit, total_steps, smooth=True, **kw,
                                                        **smooth_kw).lr),
         "best_wsd": np.asarray(search_family(fit, total_steps, families=("wsd",), **kw).lr("wsd")),

@@ -1,6 +1,7 @@
 """Free-form schedule optimization under the MPL: the issue's bars (LAWS.md 5.3, 11.4), the
 multi-budget and LR-area objectives, the closed form, and bad input."""
 
+import functools
 import types
 
 import numpy as np
@@ -12,11 +13,24 @@ from lawfit.optimize import (
     MPL_REPO_PARAMS,
     fit_closed_form,
     mpl_final_loss,
-    optimize_schedule,
     search_family,
 )
+from lawfit.optimize import optimize_schedule as _optimize_schedule
 
 T, W, PEAK = 24000, 2160, 3e-4
+# This file tests the unrestricted per-step solver (the staircase optimum); the smooth optimum,
+# the default since the closed-loop validation (docs/validate.md), is asked for with smooth=True.
+optimize_schedule = functools.partial(_optimize_schedule, smooth=False)
+
+
+def test_default_is_the_smooth_optimum():
+    p = MPL_REPO_PARAMS["400M"]
+    default = _optimize_schedule(p, 3000, warmup_steps=150, peak_lr=PEAK, convention="repo")
+    smooth = _optimize_schedule(p, 3000, warmup_steps=150, peak_lr=PEAK, convention="repo",
+                                smooth=True)
+    staircase = optimize_schedule(p, 3000, warmup_steps=150, peak_lr=PEAK, convention="repo")
+    np.testing.assert_array_equal(default.lr, smooth.lr)
+    assert staircase.final_loss < default.final_loss  # the staircase is the law's (untrusted) optimum
 
 
 @pytest.fixture(scope="module")
