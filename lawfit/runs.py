@@ -54,12 +54,15 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 def _as_observations(run_id: str, metric: str, obs: Any) -> Observations:
-    if isinstance(obs, Mapping):
-        steps, values = obs["steps"], obs["values"]
-    else:
-        steps, values = obs
-    steps_f = np.asarray(steps)
-    values = np.asarray(values, dtype=np.float64)
+    try:
+        steps, values = (obs["steps"], obs["values"]) if isinstance(obs, Mapping) else obs
+        steps_f = np.asarray(steps)
+        values = np.asarray(values, dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"run {run_id!r}, metric {metric!r}: observations must be (steps, values) or "
+            f"{{'steps': [...], 'values': [...]}} with numeric values, got {obs!r}"[:300]
+        ) from None
     if steps_f.ndim != 1 or values.ndim != 1 or steps_f.shape != values.shape:
         raise ValueError(
             f"run {run_id!r}, metric {metric!r}: steps and values must be 1-D arrays of equal "
@@ -109,8 +112,18 @@ class Run:
     def __post_init__(self) -> None:
         if not isinstance(self.run_id, str) or not self.run_id:
             raise ValueError(f"run_id must be a non-empty string, got {self.run_id!r}")
+        if not isinstance(self.metrics, Mapping) or not isinstance(self.meta, Mapping):
+            raise ValueError(
+                f"run {self.run_id!r}: metrics and meta must be mappings ({{name: ...}}), got "
+                f"{type(self.metrics).__name__} and {type(self.meta).__name__}"
+            )
         if self.lr is not None:
-            lr = np.asarray(self.lr, dtype=np.float64)
+            try:
+                lr = np.asarray(self.lr, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"run {self.run_id!r}: lr must be a 1-D array of learning rates, got {self.lr!r}"[:300]
+                ) from None
             if lr.ndim != 1 or lr.size == 0:
                 raise ValueError(
                     f"run {self.run_id!r}: lr must be a non-empty 1-D per-step array, got shape "

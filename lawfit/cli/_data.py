@@ -111,6 +111,12 @@ def load_fit(path: str) -> Any:
     if not Path(path).is_file():
         fail(f"no such fit file: {path}", "pass a JSON file written by 'lawfit fit --out'")
     try:
-        return _load(path)
+        result = _load(path)
     except (OSError, ValueError, KeyError, TypeError) as e:
         fail(f"cannot load fit {path}: {e}", "pass a JSON file written by 'lawfit fit --out'")
+    if result.quality is not None and result.status in ("unusable", "not_converged"):
+        import typer
+
+        typer.echo(f"warning: the fit in {path} has status {result.status!r}; its numbers are not "
+                   "reliable (see its warnings)", err=True)
+    return result

@@ -111,7 +111,8 @@ def register(app: typer.Typer) -> None:
         else:
             emit(clean(payload), fmt)
         if result.status == "not_converged":
-            typer.echo("error: the fit did not converge (status not_converged)", err=True)
+            typer.echo("error: no start of the fit converged" if not result.n_converged else
+                       "error: the best start of the fit did not converge", err=True)
             typer.echo("hint: check the data, or fix/bound parameters in Python (lawfit.fit)", err=True)
             raise typer.Exit(EXIT_NOT_CONVERGED)
         if result.status == "unusable":

@@ -1,7 +1,8 @@
 """The ONE fitting engine: multi-start L-BFGS for every law, results, uncertainty and metrics.
 
 * :func:`fit` -- fit a law to runs (summed Huber on log residuals, LAWS.md section 1).
-* :class:`FitResult` -- immutable result: params, stderr/covariance, starts, report, predict.
+* :class:`FitResult` -- immutable result: params, stderr/covariance, starts, report, predict, and
+  the fit quality (``status`` ok / doubtful / unusable / not_converged, coded ``warnings``).
 * :func:`bootstrap` -- resampling uncertainty, one vmapped program over resampling weights.
 * :func:`evaluate` -- R², MAE, RMSE, PredE, WorstE per run and mean (LAWS.md section 10).
 * :func:`load_fit` -- rebuild a FitResult from ``to_dict()`` / JSON.
@@ -11,6 +12,7 @@
 * :func:`predict_average` -- equal-weight average of several fits' predictions.
 * :func:`calibrate` -- add a held-out model-error term to prediction bands.
 * :class:`ExtrapolationWarning` -- ``FitResult.predict`` beyond the fitted horizon or peak LRs.
+* :class:`UndefinedPredictionWarning` -- ``FitResult.predict`` asked where the law is undefined (NaN).
 """
 
 from lawfit.fitting._average import predict_average
