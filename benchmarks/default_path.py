@@ -81,11 +81,11 @@ print(f"{{t_fit:.2f}} {{time.perf_counter() - t0:.2f}} {{m['r2']:.5f}} {{m['pred
 """
 
 
-def sizes() -> None:
+def sizes(conventions=("paper", "repo")) -> None:
     print("MPL default fit per size and convention, fresh process each (fit | fit+evaluate, cold):")
     print("  size convention   fit s  +eval s  test R2   PredE    bound   tol     blocks ok")
     base = {}
-    for conv in ("paper", "repo"):
+    for conv in conventions:
         for size in ("25M", "100M", "400M"):
             t, out = run(SIZE_CODE.format(size=size, law=f"MultiPowerLaw(convention={conv!r})"), 1800)
             f = out.split()
@@ -142,7 +142,8 @@ def main() -> None:
     want = sys.argv[1:] or ["quickstart", "sizes", "cli", "bootstrap"]
     limit = 300.0
     for name in want:
-        {"quickstart": lambda: quickstart(limit), "sizes": sizes, "cli": cli, "bootstrap": bootstrap}[name]()
+        {"quickstart": lambda: quickstart(limit), "sizes": sizes, "sizes-repo": lambda: sizes(("repo",)),
+         "cli": cli, "bootstrap": bootstrap}[name]()
         sys.stdout.flush()
 
 

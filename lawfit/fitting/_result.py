@@ -514,7 +514,7 @@ def _layout_lines(layout: Mapping[str, Any] | None) -> list[str]:
         opts = layout["law"]
         desc = "exact per-step sum" if opts.get("mode") == "exact" else (
             f"blocks of {opts['block_size']} ({opts['block_anchor']}), x{opts['far_factor']} beyond "
-            f"{opts['far_steps']} steps")
+            f"{opts['far_steps']} steps" + (", geometric near each point" if opts.get("near_exact") else ""))
         out.append(f"    fitting layout     = {desc}; rigorous error bound {layout['error_bound']:.2g} "
                    f"<= {layout['tolerance']:.2g} ({layout['noise_fraction']:g} x noise "
                    f"{layout['noise']:.2g}, log units)" if layout["error_bound"] <= layout["tolerance"]

@@ -105,9 +105,10 @@ FIT_BLOCK = dict(block_size=32, block_anchor="center", far_factor=8, far_steps=1
 # next one otherwise). The last is the exact law.
 FIT_LADDER = (
     FIT_BLOCK,
-    dict(block_size=16, block_anchor="center", far_factor=4, far_steps=2048),
-    dict(block_size=8, block_anchor="center", far_factor=2, far_steps=4096),
-    dict(block_size=4, block_anchor="center", far_factor=1, far_steps=2048),
+    dict(FIT_BLOCK, near_exact=True),
+    dict(block_size=16, block_anchor="center", far_factor=4, far_steps=2048, near_exact=True),
+    dict(block_size=8, block_anchor="center", far_factor=2, far_steps=4096, near_exact=True),
+    dict(block_size=4, block_anchor="center", far_factor=1, far_steps=2048, near_exact=True),
 )
 _GAMMA_REF = 0.6  # C init grid is scaled from the published C ~ 2 at γ ~ 0.6 (see init_grid)
 
@@ -130,6 +131,9 @@ class MultiPowerLaw(Law):
         far_factor: in ``"block"`` mode, > 1 adds a coarse level: groups of ``far_factor`` blocks
             used for points more than ``far_steps`` steps after the group (where G is flat).
         far_steps: distance beyond which the coarse level is used.
+        near_exact: in ``"block"`` mode, blocks grow geometrically (1, 1, 2, 4, ...,
+            ``block_size``) backwards from each evaluation step, so the decrements just before a
+            point (where aggregation errs most) are (nearly) exact.
     """
 
     name: ClassVar[str] = "mpl"
@@ -143,6 +147,7 @@ class MultiPowerLaw(Law):
         block_anchor: str = "first",
         far_factor: int = 1,
         far_steps: int = 2048,
+        near_exact: bool = False,
     ) -> None:
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
@@ -168,6 +173,9 @@ class MultiPowerLaw(Law):
         self.block_anchor = block_anchor
         self.far_factor = int(far_factor)
         self.far_steps = int(far_steps)
+        if not isinstance(near_exact, (bool, np.bool_)):
+            raise ValueError(f"near_exact must be True or False, got {near_exact!r}")
+        self.near_exact = bool(near_exact)
 
     # -- contract -------------------------------------------------------------------------------
     def options(self) -> dict[str, Any]:
@@ -179,6 +187,7 @@ class MultiPowerLaw(Law):
             "block_anchor": self.block_anchor,
             "far_factor": self.far_factor,
             "far_steps": self.far_steps,
+            "near_exact": self.near_exact,
         }
 
     def param_specs(self) -> tuple[ParamSpec, ...]:
@@ -263,6 +272,7 @@ class MultiPowerLaw(Law):
             anchor=self.block_anchor if block_mode else "first",
             far_factor=self.far_factor if block_mode else 1,
             far_steps=self.far_steps,
+            near_exact=self.near_exact and block_mode,
         )
         y = np.concatenate(ys) if ys else np.zeros(0)
         if not predict:

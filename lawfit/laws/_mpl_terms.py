@@ -36,8 +36,12 @@ GROUP_ELEMS = 1 << 19  # pairs per start evaluated at once (bounds memory)
 _PAD_STEP = np.float64(2**62)
 
 
-def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> np.ndarray:
+def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int,
+            near_exact: bool = False) -> np.ndarray:
     """Split sorted decrement steps in blocks of <= block_size that never straddle a point step.
+    With ``near_exact`` the block sizes grow geometrically backwards from each point step
+    (1, 1, 2, 4, ..., block_size): the decrements just before a point, where G's argument varies
+    most across a block, are (nearly) exact.
 
     Returns the block boundaries (indices into ``dec_steps``): block j is
     ``[bounds[j], bounds[j + 1])``."""
@@ -46,6 +50,16 @@ def _blocks(dec_steps: np.ndarray, point_steps: np.ndarray, block_size: int) -> 
         return np.arange(n + 1)
     seg = np.searchsorted(np.unique(point_steps), dec_steps, side="left")
     seg_starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    if near_exact:
+        seg_ends = np.r_[seg_starts[1:], n]
+        sizes = [1, 1]
+        while sizes[-1] < block_size:
+            sizes.append(min(2 * sizes[-1], block_size))
+        reach = np.cumsum(sizes + [block_size] * (-(-int(np.max(seg_ends - seg_starts)) // block_size)))
+        out = [np.zeros(1, np.int64)]
+        for a, b in zip(seg_starts, seg_ends, strict=True):
+            out.append(np.r_[(b - reach[reach < b - a])[::-1], b])
+        return np.unique(np.concatenate(out))
     lens = np.r_[seg_starts[1:], n] - seg_starts
     n_blocks = -(-lens // block_size)
     within = np.arange(n_blocks.sum()) - np.repeat(np.cumsum(n_blocks) - n_blocks, n_blocks)
@@ -149,6 +163,7 @@ def build_layout(
     anchor: str = "first",
     far_factor: int = 1,
     far_steps: int = 2048,
+    near_exact: bool = False,
 ) -> dict:
     """The ``x`` pytree (numpy, float64 / int32) for all points of all runs.
 
@@ -161,6 +176,7 @@ def build_layout(
     member whose η and S represent the block (``"first"`` as in LAWS.md 4.7, or ``"center"``).
     ``far_factor`` > 1 adds a coarse level: groups of ``far_factor`` blocks, used for a chunk of
     points only where the group ends more than ``far_steps`` steps before the chunk's first point.
+    ``near_exact``: blocks grow geometrically backwards from each point (see :func:`_blocks`).
     """
     area, dsum, ps, pstep = [], [], [], []
     cols: dict[str, list] = {k: [] for k in _BLOCK_KEYS + _MEMBER_KEYS}
@@ -181,7 +197,7 @@ def build_layout(
         if not with_tiles:
             continue
         ds, dv = run["dec_steps"].astype(np.int64), run["dec"]
-        fine_bounds = _blocks(ds, steps, block_size)
+        fine_bounds = _blocks(ds, steps, block_size, near_exact)
         if fine_bounds.size <= 1:
             continue
         fine = _Blocks(fine_bounds, ds, dv, lr, cs_m1, anchor)

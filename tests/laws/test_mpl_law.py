@@ -139,7 +139,8 @@ def test_cost_scales_with_lr_changes_not_run_length():
 
 @pytest.mark.parametrize(
     "opts",
-    [dict(block_size=16), dict(block_size=16, block_anchor="center"), MultiPowerLaw.for_fitting().options()],
+    [dict(block_size=16), dict(block_size=16, block_anchor="center"), MultiPowerLaw.for_fitting().options(),
+     dict(MultiPowerLaw.for_fitting().options(), near_exact=True)],
 )
 @pytest.mark.parametrize("convention", ["paper", "repo"])
 def test_block_mode_error_within_rigorous_bound(convention, opts):
