@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 PORT ?= 8501
+# public datasets (lawfit.datasets) come from ../shared/data when it exists: tests run offline
+ifneq ($(wildcard ../shared/data),)
+export LAWFIT_DATA_SOURCE ?= $(abspath ../shared/data)
+endif
 
 .PHONY: run test lint bench clean system-deps
 
@@ -20,7 +24,7 @@ $(STAMP_TEST): pyproject.toml $(STAMP_RUN)
 	$(PY) -m pip install --quiet -e ".[app]" --group test --group docs
 	touch $@
 
-## run: set up and start the main job on the bundled data
+## run: set up and start the explorer on the bundled proxy curves (no network needed)
 run: $(STAMP_RUN)
 	$(VENV)/bin/lawfit app --port $(PORT)
 

@@ -87,6 +87,6 @@ def data_defaults(runs) -> dict[str, Any]:
     out: dict[str, Any] = {"total_steps": int(r.total_steps), "peak_value": float(r.lr.max())}
     if r.warmup_steps:
         out["warmup_steps"] = int(r.warmup_steps)
-    if r.meta.get("source", "").startswith("data/mpl"):
+    if r.meta.get("source", "").startswith("mpl/curves/"):
         out["warmup_convention"] = "linspace"
     return out

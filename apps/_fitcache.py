@@ -12,7 +12,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 import _state
 import numpy as np
@@ -44,25 +47,55 @@ def parse_options(text: str) -> dict[str, Any]:
     return opts
 
 
+_COMPILED: set[str] = set()  # laws (name + options) fitted once in this server process
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _fit(name: str, options_json: str, packed: list[dict[str, Any]], kwargs_json: str,
-         n_boot: int) -> dict[str, Any]:
+         n_boot: int, _progress: Any = None) -> dict[str, Any]:
     import lawfit
 
     runs = _state.unpack(packed)
+    first = f"{name} {options_json}" not in _COMPILED
+    if _progress is not None:
+        _progress.phase(f"compiling {name} with JAX (first fit of this law), then fitting"
+                        if first else f"fitting {name}")
     result = lawfit.fit(law(name, options_json), runs, **json.loads(kwargs_json))
+    _COMPILED.add(f"{name} {options_json}")
     if n_boot > 0:
+        if _progress is not None:
+            _progress.phase(f"bootstrap: refitting {n_boot} resampled replicates")
         result = lawfit.bootstrap(result, runs, n=n_boot)
     return result.to_dict()
 
 
-def fit(name: str, options: dict[str, Any], runs: RunSet, n_boot: int = 0, **kwargs: Any):
-    """``lawfit.fit`` (+ ``lawfit.bootstrap`` when ``n_boot``), cached by content."""
+def fit(name: str, options: dict[str, Any], runs: RunSet, n_boot: int = 0, progress: Any = None,
+        **kwargs: Any):
+    """``lawfit.fit`` (+ ``lawfit.bootstrap`` when ``n_boot``), cached by content; ``progress``
+    (an ``_progress.Progress``) is told the phase."""
     import lawfit
 
     d = _fit(name, json.dumps(options, sort_keys=True), _state.pack(runs),
-             json.dumps(kwargs, sort_keys=True), int(n_boot))
+             json.dumps(kwargs, sort_keys=True), int(n_boot), progress)
     return lawfit.load_fit(d)
+
+
+class Predicted(NamedTuple):
+    """Predicted curves ``{name: {"steps", "median"[, "lower", "upper"]}}`` and the warnings
+    the predictions raised (extrapolation beyond the fitted horizon), each naming its curve."""
+
+    curves: dict[str, Any]
+    warnings: list[str]
+
+
+@contextmanager
+def _collect(out: list[str], name: str) -> Iterator[None]:
+    """Record the warnings raised in the block as ``"<name>: <message>"`` in ``out``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    out.extend(f"{name}: {w.message}" for w in caught
+               if not issubclass(w.category, DeprecationWarning))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -71,17 +104,18 @@ def _predict(fit_dict: dict[str, Any], packed: list[dict[str, Any]], band: float
 
     result = lawfit.load_fit(fit_dict)
     runs = _state.unpack(packed)
-    out = {}
+    out, notes = {}, []
     for r in runs:
         steps = predictable_steps(result, r, r.observed(result.metric).steps)
-        p = result.predict(r, steps, band=band)
+        with _collect(notes, r.run_id):
+            p = result.predict(r, steps, band=band)
         if band is None:
             out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(p)}
         else:
             c, lo, hi = p
             out[r.run_id] = {"steps": np.asarray(steps), "median": np.asarray(c),
                              "lower": np.asarray(lo), "upper": np.asarray(hi)}
-    return out
+    return Predicted(out, notes)
 
 
 def predictable_steps(result: Any, run: Run, steps: np.ndarray) -> np.ndarray:
@@ -92,9 +126,9 @@ def predictable_steps(result: Any, run: Run, steps: np.ndarray) -> np.ndarray:
     return np.asarray(inputs.steps)
 
 
-def predict_observed(result: Any, runs: RunSet, band: float | None = None) -> dict[str, Any]:
+def predict_observed(result: Any, runs: RunSet, band: float | None = None) -> Predicted:
     """Predictions of ``result`` at every observed step of each run (with a band when the fit
-    has bootstrap draws), cached by content."""
+    has bootstrap draws) and their warnings, cached by content."""
     if band is not None and not result.draws:
         band = None
     usable = RunSet(r for r in runs if result.metric in r.metrics and r.lr is not None)
@@ -127,11 +161,23 @@ def parameter_rows(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def remember(name: str, result: Any) -> None:
-    """Keep a fit in this session (as its JSON dict)."""
+def remember(description: str, result: Any, heldout: list[str] | tuple[str, ...] = ()) -> str:
+    """Keep a fit in this session (as its JSON dict) under a numbered name
+    (``"#3 · <description>"``), make it the current fit of every page, and return the name.
+    ``heldout``: the runs chosen as held out for it."""
     _state.init_session()
-    st.session_state["fits"][name] = result.to_dict()
-    st.session_state["fit_result"] = name
+    ss = st.session_state
+    ss["fit_counter"] = ss.get("fit_counter", 0) + 1
+    name = f"#{ss['fit_counter']} · {description}"
+    ss["fits"][name] = result.to_dict()
+    ss.setdefault("fit_heldout", {})[name] = list(heldout)
+    ss["fit_result"] = name
+    return name
+
+
+def heldout_of(name: str) -> list[str]:
+    """The held-out runs chosen with the fit ``name``."""
+    return list(st.session_state.get("fit_heldout", {}).get(name, []))
 
 
 def read_fit_json(data: bytes):
@@ -167,19 +213,29 @@ def _predict_lr(fit_dict: dict[str, Any], lr: np.ndarray, steps: np.ndarray, ban
 
     result = lawfit.load_fit(fit_dict)
     steps = predictable_steps(result, Run("schedule", lr=lr), steps)
-    p = result.predict(lr, steps, band=band)
+    notes: list[str] = []
+    with _collect(notes, "schedule"):
+        p = result.predict(lr, steps, band=band)
     if band is None:
-        return {"steps": steps, "median": np.asarray(p)}
+        return {"steps": steps, "median": np.asarray(p)}, notes
     c, lo, hi = p
     return {"steps": steps, "median": np.asarray(c), "lower": np.asarray(lo),
-            "upper": np.asarray(hi)}
+            "upper": np.asarray(hi)}, notes
 
 
-def predict_lr(result: Any, lr: np.ndarray, steps: np.ndarray, band: float | None = 0.9):
-    """``result.predict`` of a per-step LR array at ``steps`` (with a band when the fit has
-    bootstrap draws), cached by content."""
-    return _predict_lr(result.to_dict(), np.asarray(lr), np.asarray(steps),
-                       band if result.draws else None)
+def predict_lr(result: Any, lrs: dict[str, np.ndarray], steps: np.ndarray,
+               band: float | None = 0.9) -> Predicted:
+    """``result.predict`` of per-step LR arrays ``{name: lr}`` at ``steps`` (those below each
+    array's length; with a band when the fit has bootstrap draws) and the warnings each raised,
+    cached by content."""
+    curves, notes = {}, []
+    steps = np.asarray(steps)
+    for name, lr in lrs.items():
+        lr = np.asarray(lr)
+        curves[name], w = _predict_lr(result.to_dict(), lr, steps[steps < lr.size],
+                                      band if result.draws else None)
+        notes.extend(m.replace("schedule: ", f"{name}: ", 1) for m in w)
+    return Predicted(curves, notes)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -210,37 +266,93 @@ def display_steps(total: int, n: int = 240) -> np.ndarray:
     return np.unique(np.linspace(0, int(total) - 1, n).round().astype(np.int64))
 
 
+def _reporter(progress: Any) -> Any:
+    """A progress callback for lawfit's optimizers, tolerant of its form: a fraction, a
+    ``(done, total)`` pair, a phase string, or a mapping with ``phase`` / ``fraction`` /
+    ``done`` + ``total``; everything goes to ``progress`` (an ``_progress.Progress``)."""
+
+    def report(*args: Any, **kw: Any) -> None:
+        info = dict(kw)
+        for a in args:
+            if isinstance(a, dict):
+                info.update(a)
+            elif isinstance(a, str):
+                info["phase"] = a
+            elif isinstance(a, int | float) and "fraction" not in info and "done" not in info:
+                info["fraction" if isinstance(a, float) and a <= 1 else "done"] = a
+            elif isinstance(a, int | float):
+                info["total"] = a
+        phase = getattr(args[0], "phase", None) if args else None
+        info.setdefault("phase", phase)
+        frac = info.get("fraction")
+        if frac is None and info.get("done") is not None and info.get("total"):
+            frac = float(info["done"]) / float(info["total"])
+        if info.get("phase"):
+            progress.phase(str(info["phase"]), frac)
+        elif frac is not None:
+            progress.fraction(frac)
+
+    return report
+
+
+def _progress_kwargs(func: Any, progress: Any) -> dict[str, Any]:
+    """``{name: callback}`` when ``func`` takes a progress callback (``progress`` or
+    ``callback``), else nothing: the page then shows the phase names and the clock only."""
+    import inspect
+
+    if progress is None:
+        return {}
+    params = inspect.signature(func).parameters
+    for name in ("progress", "callback", "on_progress"):
+        if name in params:
+            return {name: _reporter(progress)}
+    return {}
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str, ...]):
+def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str, ...],
+              _progress: Any = None):
     import lawfit
     from lawfit.optimize import optimize_schedule, search_family
 
     s = json.loads(settings_json)
     result = lawfit.load_fit(fit_dict)
-    opt = optimize_schedule(result, s["total_steps"], warmup_steps=s["warmup_steps"],
-                            peak_lr=s["peak_lr"], warmup=s["warmup"],
-                            budgets=s["budgets"] or None, max_area=s["max_area"])
+    notes: list[str] = []
+    if _progress is not None:
+        _progress.phase("compiling the schedule optimizer with JAX, then optimizing")
+    with _collect(notes, "free-form schedule"):
+        opt = optimize_schedule(result, s["total_steps"], warmup_steps=s["warmup_steps"],
+                                peak_lr=s["peak_lr"], warmup=s["warmup"],
+                                budgets=s["budgets"] or None, max_area=s["max_area"],
+                                **_progress_kwargs(optimize_schedule, _progress))
     out = {
         "lr": np.asarray(opt.lr),
         "summary": opt.summary(),
         "closed_form": opt.closed_form.to_dict(),
         "closed_form_lr": np.asarray(opt.closed_form.to_array(s["warmup"])),
         "budget_losses": {str(k): v for k, v in opt.budget_losses.items()},
-        "warnings": list(opt.warnings),
+        "warnings": list(opt.warnings) + notes,
         "families": [],
         "family_lrs": {},
     }
     if families:
-        fam = search_family(result, s["total_steps"], warmup_steps=s["warmup_steps"],
-                            peak_lr=s["peak_lr"], warmup=s["warmup"], families=families)
+        if _progress is not None:
+            _progress.phase(f"searching the best {', '.join(families)} schedules")
+        with _collect(out["warnings"], "family search"):
+            fam = search_family(result, s["total_steps"], warmup_steps=s["warmup_steps"],
+                                peak_lr=s["peak_lr"], warmup=s["warmup"], families=families)
         out["families"] = fam.table
         out["family_lrs"] = {f: np.asarray(fam.lr(f, s["warmup"])) for f in fam.best}
     return out
 
 
-def optimize(result: Any, settings: dict[str, Any], families: tuple[str, ...]):
-    """``lawfit.optimize.optimize_schedule`` + ``search_family``, cached by content."""
-    return _optimize(result.to_dict(), json.dumps(settings, sort_keys=True), tuple(families))
+def optimize(result: Any, settings: dict[str, Any], families: tuple[str, ...],
+             progress: Any = None):
+    """``lawfit.optimize.optimize_schedule`` + ``search_family``, cached by content (warnings
+    of both in ``out["warnings"]``); ``progress`` is told the phase and, when the optimizer
+    reports it, the fraction done."""
+    return _optimize(result.to_dict(), json.dumps(settings, sort_keys=True), tuple(families),
+                     progress)
 
 
 # -- mixture tables (CPT & mixtures page) ---------------------------------------------------

@@ -154,8 +154,15 @@ def _bundled(size: str) -> list[dict[str, Any]]:
 
 
 def load_bundled(size: str) -> RunSet:
-    """The bundled MPL curves of one size (cached)."""
+    """The MPL curves of one size (cached; lawfit.datasets fetches them on first use)."""
     return unpack(_bundled(size))
+
+
+@st.cache_data(max_entries=3, show_spinner=False)
+def _proxy(size: str) -> list[dict[str, Any]]:
+    from lawfit.datasets import proxy_runs
+
+    return pack(proxy_runs(size))
 
 
 def add_dataset(name: str, runs: RunSet) -> None:
@@ -178,23 +185,32 @@ def dataset(name: str) -> RunSet:
     return unpack(st.session_state["datasets"][name])
 
 
-def all_runs() -> RunSet:
-    """Every run of this session's datasets; ids that clash between datasets get the dataset
-    name as a prefix (``<dataset>/<run_id>``), so nothing is silently dropped."""
+def _session_runs() -> list[tuple[str, Run]]:
     init_session()
-    out: list[Run] = []
+    out: list[tuple[str, Run]] = []
     seen: set[str] = set()
     for name, packed in st.session_state["datasets"].items():
         for r in unpack(packed):
             if r.run_id in seen:
                 r = r.replace(run_id=f"{name}/{r.run_id}")
             seen.add(r.run_id)
-            out.append(r)
-    return RunSet(out)
+            out.append((name, r))
+    return out
+
+
+def all_runs() -> RunSet:
+    """Every run of this session's datasets; ids that clash between datasets get the dataset
+    name as a prefix (``<dataset>/<run_id>``), so nothing is silently dropped."""
+    return RunSet(r for _, r in _session_runs())
+
+
+def run_datasets() -> dict[str, str]:
+    """``{run_id: dataset name}`` of every run of :func:`all_runs` (same ids)."""
+    return {r.run_id: name for name, r in _session_runs()}
 
 
 def ensure_default_data() -> None:
-    """Load the bundled 400M curves once per session when the session has no data yet
+    """Load the bundled proxy curves (w64) once per session when the session has no data yet
     (``lawfit app --data`` points the app at another file through the LAWFIT_APP_DATA variable)."""
     init_session()
     ss = st.session_state
@@ -208,7 +224,7 @@ def ensure_default_data() -> None:
         with guard(f"could not read --data {path}"):
             add_dataset(Path(path).name, read_paths((path,)))
             return
-    add_dataset("bundled MPL 400M", load_bundled("400M"))
+    add_dataset("bundled proxy w64", unpack(_proxy("w64")))
 
 
 # -- uploads: through lawfit.io only, inside the session folder ------------------------------
@@ -221,17 +237,31 @@ def safe_relative(name: str) -> PurePosixPath:
     return p
 
 
-def _read_dir(folder: Path, names: list[PurePosixPath]) -> RunSet:
-    import lawfit.io
+#: Leading bytes of binary files that are sometimes renamed to a text extension by mistake.
+_BINARY_MAGIC = {
+    b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document", b"PK\x03\x04": "a ZIP archive (or an Excel .xlsx workbook)",
+    b"\x1f\x8b": "a gzip archive", b"\xd0\xcf\x11\xe0": "an old Excel / Office file",
+}  # fmt: skip
+_TEXT_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".txt", ".log", ".out")
 
-    nested = sorted({n.parts[0] for n in names if len(n.parts) > 1})
-    flat = [folder / n for n in names if len(n.parts) == 1]
-    targets = [str(folder / d) for d in nested] + [str(p) for p in flat]
-    return lawfit.io.read(targets if len(targets) > 1 else targets[0])
+
+def check_not_binary(name: str, data: bytes) -> None:
+    """Refuse a binary file (image, archive, PDF) uploaded under a text extension, naming what it
+    is, instead of letting the text parser report an encoding problem."""
+    if PurePosixPath(name).suffix.lower() not in _TEXT_SUFFIXES:
+        return
+    for magic, what in _BINARY_MAGIC.items():
+        if data.startswith(magic):
+            raise ValueError(f"upload {name!r} is {what}, not a text log; upload the "
+                             f"{PurePosixPath(name).suffix} file exported by your tracker")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _parse_upload(files: tuple[tuple[str, bytes], ...], _folder: str) -> list[dict[str, Any]]:
+def _parse_upload(files: tuple[tuple[str, bytes], ...], options_json: str,
+                  _folder: str) -> list[dict[str, Any]]:
+    import lawfit.io
+
     h = hashlib.sha256(b"".join(n.encode() + b for n, b in files)).hexdigest()[:16]
     work = Path(_folder) / f"upload-{h}"
     names = [safe_relative(n) for n, _ in files]
@@ -241,16 +271,20 @@ def _parse_upload(files: tuple[tuple[str, bytes], ...], _folder: str) -> list[di
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         try:
-            return pack(_read_dir(work, names))
+            nested = sorted({n.parts[0] for n in names if len(n.parts) > 1})
+            flat = [work / n for n in names if len(n.parts) == 1]
+            targets = [str(work / d) for d in nested] + [str(p) for p in flat]
+            return pack(lawfit.io.read(targets if len(targets) > 1 else targets[0],
+                                       **json.loads(options_json)))
         except Exception as exc:  # noqa: BLE001 - name the uploaded file, not the temp path
             raise ValueError(describe(exc).replace(f"{work}/", "").replace(str(work), "upload")) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def parse_upload(files: list[tuple[str, bytes]]) -> RunSet:
-    """Parse uploaded ``(name, bytes)`` files with :func:`lawfit.io.read` (cached by content).
-    The files are written to this session's folder only for the duration of the read."""
+def parse_upload(files: list[tuple[str, bytes]], options: dict[str, Any] | None = None) -> RunSet:
+    """Parse uploaded ``(name, bytes)`` files with :func:`lawfit.io.read` and its ``options``
+    (cached by content). The files are written to this session's folder only for the read."""
     if not files:
         raise ValueError("no files uploaded")
     for name, data in files:
@@ -260,7 +294,9 @@ def parse_upload(files: list[tuple[str, bytes]]) -> RunSet:
         if PurePosixPath(name).suffix.lower() in (".pkl", ".pickle", ".joblib", ".npy", ".pt"):
             raise ValueError(f"upload {name!r}: pickled/binary Python objects are never loaded; "
                              "export the table as CSV, Parquet or JSONL instead")
-    return unpack(_parse_upload(tuple(sorted(files)), str(session_dir())))
+        check_not_binary(name, data)
+    return unpack(_parse_upload(tuple(sorted(files)), json.dumps(options or {}, sort_keys=True),
+                                str(session_dir())))
 
 
 def read_paths(paths: tuple[str, ...]) -> RunSet:

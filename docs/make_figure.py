@@ -1,8 +1,9 @@
 """Regenerate the README picture: the Multi-Power Law fitted on the three 400M train curves,
 predicting held-out schedules, as a PNG screenshot (docs/assets/mpl_400M.png) of the plotly
-figure taken with Debian's Chromium.
+figure taken with Debian's Chromium. The curves come through ``lawfit.datasets.mpl_runs``
+(downloaded once; ``LAWFIT_DATA_SOURCE=../shared/data`` reads the project's local copy).
 
-    .venv/bin/python docs/make_figure.py
+    LAWFIT_DATA_SOURCE=../shared/data .venv/bin/python docs/make_figure.py
 """
 
 import subprocess

@@ -7,7 +7,7 @@ import JAX, so the CLI starts instantly):
 * schedules: :mod:`lawfit.schedules`
 * laws: :mod:`lawfit.laws`
 * fitting: :func:`fit`, :class:`FitResult`, :func:`bootstrap`, :func:`evaluate`, :func:`load_fit`,
-  :func:`cross_validate`
+  :func:`cross_validate`, :func:`calibrate`
 * decisions: :mod:`lawfit.optimize`
 * producing runs: :mod:`lawfit.proxy`
 * figures: :mod:`lawfit.plot`
@@ -25,6 +25,7 @@ _LAZY_ATTRS = {
     "fit": "lawfit.fitting",
     "FitResult": "lawfit.fitting",
     "bootstrap": "lawfit.fitting",
+    "calibrate": "lawfit.fitting",
     "cross_validate": "lawfit.fitting",
     "evaluate": "lawfit.fitting",
     "load_fit": "lawfit.fitting",

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Observations", "Run", "RunSet"]
+__all__ = ["Observations", "Run", "RunSet", "as_runset", "select_points", "fitting_points", "FIT_POINTS"]
 
 
 class Observations(NamedTuple):
@@ -54,12 +54,15 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 def _as_observations(run_id: str, metric: str, obs: Any) -> Observations:
-    if isinstance(obs, Mapping):
-        steps, values = obs["steps"], obs["values"]
-    else:
-        steps, values = obs
-    steps_f = np.asarray(steps)
-    values = np.asarray(values, dtype=np.float64)
+    try:
+        steps, values = (obs["steps"], obs["values"]) if isinstance(obs, Mapping) else obs
+        steps_f = np.asarray(steps)
+        values = np.asarray(values, dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"run {run_id!r}, metric {metric!r}: observations must be (steps, values) or "
+            f"{{'steps': [...], 'values': [...]}} with numeric values, got {obs!r}"[:300]
+        ) from None
     if steps_f.ndim != 1 or values.ndim != 1 or steps_f.shape != values.shape:
         raise ValueError(
             f"run {run_id!r}, metric {metric!r}: steps and values must be 1-D arrays of equal "
@@ -109,8 +112,18 @@ class Run:
     def __post_init__(self) -> None:
         if not isinstance(self.run_id, str) or not self.run_id:
             raise ValueError(f"run_id must be a non-empty string, got {self.run_id!r}")
+        if not isinstance(self.metrics, Mapping) or not isinstance(self.meta, Mapping):
+            raise ValueError(
+                f"run {self.run_id!r}: metrics and meta must be mappings ({{name: ...}}), got "
+                f"{type(self.metrics).__name__} and {type(self.meta).__name__}"
+            )
         if self.lr is not None:
-            lr = np.asarray(self.lr, dtype=np.float64)
+            try:
+                lr = np.asarray(self.lr, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"run {self.run_id!r}: lr must be a 1-D array of learning rates, got {self.lr!r}"[:300]
+                ) from None
             if lr.ndim != 1 or lr.size == 0:
                 raise ValueError(
                     f"run {self.run_id!r}: lr must be a non-empty 1-D per-step array, got shape "
@@ -362,9 +375,206 @@ class RunSet(Sequence[Run]):
 _MISSING = object()
 
 
+def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
+    """The one coercion of "some runs" to a non-empty :class:`RunSet`.
+
+    Accepts a :class:`RunSet`, a :class:`Run`, a list or tuple of Runs, or a path (``str`` /
+    ``os.PathLike``) read with :func:`lawfit.io.read`. Anything else, and empty input, raises a
+    ``ValueError`` naming ``argument``.
+
+    Example:
+        >>> import numpy as np
+        >>> from lawfit.runs import Run, as_runset
+        >>> as_runset(Run("a", lr=np.ones(3))).ids
+        ('a',)
+        >>> as_runset([])
+        Traceback (most recent call last):
+        ...
+        ValueError: runs is empty: give at least one lawfit Run (a Run, a list of Runs, a RunSet or a path to logs)
+    """
+    import os
+
+    if isinstance(runs, RunSet):
+        out = runs
+    elif isinstance(runs, Run):
+        out = RunSet([runs])
+    elif isinstance(runs, (str, os.PathLike)):
+        from pathlib import Path
+
+        if not str(runs).strip():
+            raise ValueError(f"{argument} is an empty path; give the path of logs or lawfit Runs")
+        if not Path(runs).exists():
+            raise ValueError(
+                f"{argument}: no file or folder {str(runs)!r}; pass lawfit Runs, a RunSet or the path "
+                "of logs that lawfit.io.read can import"
+            )
+        from lawfit.io import read  # lazy: runs.py must not import lawfit.io at import time
+
+        out = read(runs)
+    elif isinstance(runs, (list, tuple)):
+        bad = [(i, type(r).__name__) for i, r in enumerate(runs) if not isinstance(r, Run)]
+        if bad:
+            i, kind = bad[0]
+            raise ValueError(
+                f"{argument}[{i}] is a {kind}, not a lawfit Run; build runs with lawfit.Run(...) or "
+                "read logs with lawfit.io.read(path)"
+            )
+        out = RunSet(runs)
+    else:
+        raise ValueError(
+            f"{argument} must be a lawfit Run, a list of Runs, a RunSet or a path to logs, got "
+            f"{type(runs).__name__}"
+        )
+    if len(out) == 0:
+        raise ValueError(
+            f"{argument} is empty: give at least one lawfit Run (a Run, a list of Runs, a RunSet or "
+            "a path to logs)"
+        )
+    return out
+
+
 def _meta_equal(a: Any, b: Any) -> bool:
     if a is _MISSING:
         return False
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
         return True
     return a == b
+
+
+# ---------------------------------------------------------------------------------------------
+# point selection: the one meaning of ``steps=`` (every law's ``prepare``) and the automatic
+# choice of fitting points
+# ---------------------------------------------------------------------------------------------
+
+
+def select_points(
+    run: Run, metric: str, steps: Any = None, *, predict: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(steps, values)`` of the points of ``run`` that ``steps=`` selects: the one meaning of
+    the ``steps=`` argument of every law's ``prepare`` (and of ``lawfit.fit``).
+
+    ``steps`` is one of
+
+    * ``None``: every observed point of ``metric`` (with ``predict=True`` and no observations of
+      ``metric``: every step of the LR array);
+    * a sequence / array / ``range`` of global steps (sorted, duplicates dropped);
+    * a ``slice(start, stop[, step])`` of global steps: ``range(start or 0, stop, step or 1)``,
+      ``stop`` defaulting to the end of the LR array (or the last observed step + 1);
+    * a mapping ``{run_id: one of the above}``; runs it does not name get ``None``.
+
+    Fitting (``predict=False``) keeps the *observed* points at the selected steps; prediction
+    (``predict=True``) returns exactly the selected steps, with the observed value where there is
+    one and NaN elsewhere. Steps are int64, values float64.
+
+    Example:
+        >>> import numpy as np
+        >>> run = Run("r", lr=np.full(300, 1e-3), metrics={"loss": ([10, 100, 200], [3.0, 2.5, 2.4])})
+        >>> select_points(run, "loss", range(0, 150))[0].tolist()
+        [10, 100]
+        >>> s, y = select_points(run, "loss", slice(99, 102), predict=True)
+        >>> s.tolist(), y.tolist()
+        ([99, 100, 101], [nan, 2.5, nan])
+    """
+    sel = steps.get(run.run_id) if isinstance(steps, Mapping) else steps
+    obs = run.metrics.get(metric)
+    if sel is None:
+        if obs is None and predict and run.lr is not None:
+            s = np.arange(run.lr.size, dtype=np.int64)
+            return s, np.full(s.shape, np.nan)
+        obs = run.observed(metric) if obs is None and not predict else obs
+        if obs is None:
+            return np.zeros(0, np.int64), np.zeros(0)
+        return np.asarray(obs.steps, np.int64), np.asarray(obs.values, np.float64)
+    if isinstance(sel, slice):
+        if run.lr is not None:
+            end = run.lr.size
+        else:
+            end = int(obs.steps[-1]) + 1 if obs is not None and obs.steps.size else 0
+        wanted = np.arange(
+            0 if sel.start is None else int(sel.start),
+            end if sel.stop is None else int(sel.stop),
+            1 if sel.step is None else int(sel.step),
+            dtype=np.int64,
+        )
+    else:
+        try:
+            raw = np.asarray(sel if not isinstance(sel, range) else np.arange(sel.start, sel.stop, sel.step))
+            wanted = np.unique(raw.astype(np.int64).ravel())
+            if raw.size and not np.all(raw.ravel() == raw.ravel().astype(np.int64)):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"run {run.run_id!r}: steps={sel!r} is not a list/array/range of whole steps, a slice "
+                "or a {run_id: steps} mapping"
+            ) from None
+    if not predict:
+        obs = run.observed(metric)
+        keep = np.isin(obs.steps, wanted)
+        return np.asarray(obs.steps[keep], np.int64), np.asarray(obs.values[keep], np.float64)
+    values = np.full(wanted.shape, np.nan)
+    if obs is not None and obs.steps.size:
+        pos = np.minimum(np.searchsorted(obs.steps, wanted), obs.steps.size - 1)
+        hit = obs.steps[pos] == wanted
+        values[hit] = obs.values[pos[hit]]
+    return wanted, values
+
+
+FIT_POINTS = 1024  # default maximum number of fitting points per run
+
+
+def fitting_points(
+    steps: np.ndarray, lr: np.ndarray | None = None, *, max_points: int = FIT_POINTS, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``max_points`` of a run's observed ``steps`` for fitting, and their weights.
+
+    A run logged at every step has tens of thousands of points that say little more than a
+    thousand well-placed ones. Points are taken at equal quantiles of a measure that puts a third
+    of its mass uniformly over the observed points, a third uniformly in log(step + 1) (the early
+    fast drop of the loss; ``start``, e.g. the warmup length, is where that drop begins) and a
+    third where the LR changes (∝ Σ |Δlr| between consecutive
+    points; constant LR: split between the other two), always keeping the first and the last
+    point. Each chosen point stands for the observed points nearest to it (in index) and weighs
+    as many, so the weights sum to the number of observed points: a run counts in the objective
+    as much as with all its points. With ``len(steps) <= max_points`` every point is kept with
+    weight 1.
+
+    Returns:
+        ``(index, weight)``: sorted int64 positions into ``steps`` and float64 weights.
+
+    Example:
+        >>> import numpy as np
+        >>> steps = np.arange(50_000)
+        >>> lr = np.r_[np.full(40_000, 1e-3), np.linspace(1e-3, 0, 10_000)]
+        >>> idx, w = fitting_points(steps, lr, max_points=1000)
+        >>> idx.size <= 1000, float(w.sum())
+        (True, 50000.0)
+        >>> bool(np.mean(steps[idx] >= 40_000) > 0.2)  # the decay (20% of the steps) is denser
+        True
+    """
+    steps = np.asarray(steps, dtype=np.int64)
+    n = steps.size
+    if isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer)) or max_points < 2:
+        raise ValueError(f"max_points must be an integer >= 2, got {max_points!r}")
+    if n <= max_points:
+        return np.arange(n, dtype=np.int64), np.ones(n)
+    parts = [np.full(n, 1.0 / n)]
+    t = np.log1p(np.maximum(steps.astype(np.float64) - start, 0.0))
+    logs = np.diff(t, prepend=np.log1p(max(float(steps[0]) - start - 1.0, 0.0)))
+    parts.append(logs / logs.sum() if logs.sum() > 0 else parts[0])
+    if lr is not None:
+        lr = np.asarray(lr, dtype=np.float64)
+        change = np.r_[0.0, np.abs(np.diff(lr))]
+        csum = np.cumsum(change)
+        top = np.minimum(steps, lr.size - 1)
+        per = np.diff(csum[top], prepend=csum[top[0]])
+        if per.sum() > 0:
+            parts.append(per / per.sum())
+    mass = np.sum(parts, axis=0) / len(parts)
+    cum = np.cumsum(mass)
+    targets = (np.arange(max_points - 2) + 0.5) / (max_points - 2) * cum[-1]
+    idx = np.unique(np.r_[0, np.searchsorted(cum, targets).clip(0, n - 1), n - 1])
+    # each observed point goes to the nearest chosen one (by index): weights sum to n
+    mid = (idx[1:] + idx[:-1]) / 2.0
+    owner = np.searchsorted(mid, np.arange(n), side="right")
+    weight = np.bincount(owner, minlength=idx.size).astype(np.float64)
+    return idx.astype(np.int64), weight

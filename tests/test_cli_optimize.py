@@ -268,3 +268,23 @@ def test_cpt_table_and_bad_input(cpt):
     lines = _error_lines(invoke("optimize", "cpt", pt_json, cpt_json, "--pt-schedule", lr_csv,
                                 "--peak-lrs", "1e-4", "--cpt-steps", 3000, "--loss-potentials", "1.5"))
     assert "loss potential" in lines[0]
+
+
+# -- schedule -------------------------------------------------------------------------------------
+def test_optimize_schedule_draws_a_progress_bar_on_stderr(tmp_path):
+    """The bar is fed by the library's progress callback (its last frame: the last phase at
+    100/100) on stderr; stdout stays the plain JSON of the library's answer."""
+    from lawfit.laws import MultiPowerLaw
+    from lawfit.optimize import MPL_REPO_PARAMS, SCHEDULE_PHASES, optimize_schedule
+
+    fit = FitResult(law=MultiPowerLaw(convention="repo"), params=MPL_REPO_PARAMS["100M"])
+    fit.to_json(tmp_path / "fit.json")
+    args = ["optimize", "schedule", tmp_path / "fit.json", "--total-steps", 3000, "--warmup-steps", 150,
+            "--peak-lr", 3e-4]
+    r = runner.invoke(app, [str(a) for a in args], env={"LAWFIT_PROGRESS": "always"})
+    assert r.exit_code == 0, r.output
+    assert f"schedule: {SCHEDULE_PHASES[-1]}" in r.stderr and "100/100" in r.stderr
+    lib = optimize_schedule(fit, 3000, warmup_steps=150, peak_lr=3e-4)
+    assert json.loads(r.stdout)["predicted_final_loss"] == pytest.approx(lib.final_loss, rel=1e-12)
+    quiet = invoke(*args)
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -34,12 +34,13 @@ def test_runset_selection():
 
 
 @pytest.mark.parametrize("size", ["25M", "100M", "400M"])
-def test_bundled_mpl_curves_match_logged_lr(size):
+def test_mpl_curves_match_logged_lr(size):
     runs = mpl_runs(size)
     assert runs.ids == MPL_RUNS
     folder = {"25M": "csv_25", "100M": "csv_100", "400M": "csv_400"}[size]
     for run in runs:
-        table = np.loadtxt(f"data/mpl/{folder}/{run.run_id}.csv", delimiter=",", skiprows=1)
+        path = shared_path("data", "mpl", "curves", folder, f"{run.run_id}.csv")
+        table = np.loadtxt(path, delimiter=",", skiprows=1)
         steps = table[:, 0].astype(int)
         np.testing.assert_allclose(run.lr[steps], table[:, 1], rtol=2e-15, atol=0)
     assert runs.select(MPL_TRAIN).ids == MPL_TRAIN

@@ -1,4 +1,8 @@
-"""Data: bundled curves, uploads (through lawfit.io), the run table and the loss curves."""
+"""Data: a start-here panel, bundled curves, uploads (through lawfit.io, with its options, one
+file at a time, every failure listed), joining a cooldown to its base run, the run table and the
+loss curves (newly imported runs are drawn at once)."""
+
+import json
 
 import _state
 import pandas as pd
@@ -7,6 +11,28 @@ import streamlit as st
 import lawfit.plot as lplot
 
 st.title("Data")
+ss = st.session_state
+
+with st.container(border=True):
+    st.markdown(
+        "**Start here.** ① Runs to work on: the bundled curves are already loaded below, or "
+        "upload your own logs (CSV `step,lr,loss`, W&B exports, `trainer_state.json`, TensorBoard, "
+        "MLflow, text logs). ② **Fit** a loss law on some runs and hold others out to check its "
+        "predictions. ③ **Predict & compare** schedules under the fit, or **Optimize** the "
+        "schedule. The page **CPT & mixtures** plans continual pre-training and data mixtures."
+    )
+    l1, l2, l3, l4 = st.columns(4)
+    l1.page_link("app_pages/fit.py", label="② Fit a law")
+    l2.page_link("app_pages/predict.py", label="③ Predict & compare")
+    l3.page_link("app_pages/optimize.py", label="③ Optimize the schedule")
+    l4.page_link("app_pages/cpt.py", label="CPT & mixtures")
+
+
+def show_new_runs(ids) -> None:
+    """Add newly imported runs to the runs drawn below."""
+    picked = list(ss.get("data_runs", []))
+    ss["data_runs"] = picked + [i for i in ids if i not in picked]
+
 
 # -- sources -------------------------------------------------------------------------------
 left, right = st.columns(2)
@@ -16,30 +42,114 @@ with left:
     size = st.selectbox("Model size", _state.BUNDLED_SIZES, index=2, key="bundled_size")
     if st.button("Load bundled curves", key="load_bundled"):
         with _state.guard("could not load the bundled curves"):
-            _state.add_dataset(f"bundled MPL {size}", _state.load_bundled(size))
+            bundled = _state.load_bundled(size)
+            _state.add_dataset(f"bundled MPL {size}", bundled)
+            show_new_runs(_state.all_runs().ids[-len(bundled):])
             st.toast(f"loaded bundled MPL {size}")
+
+#: lawfit.io.read option names -> where they are in this page's "Import options".
+OPTION_LABELS = {
+    "lr_extrapolate='hold'": "Import options › LR before the first / after the last logged value "
+                             "› hold",
+    "schedule=<spec>": "Import options › exact schedule",
+    "require_lr=False": "Import options › import runs without an LR",
+    "duplicates=": "Import options › repeated steps",
+    "encoding=": "re-save the file as UTF-8",
+}
+
+
+def hint(message: str) -> str:
+    """Where the options an importer error names are found on this page."""
+    where = [v for k, v in OPTION_LABELS.items() if k in message]
+    return message + (" → on this page: " + "; ".join(where) if where else "")
+
+
+def import_options() -> dict:
+    """lawfit.io.read options from the "Import options" widgets (parsing only)."""
+    with st.expander("Import options (sparse or late-logged LR, schedules, columns, units)"):
+        o1, o2 = st.columns(2)
+        extra = o1.selectbox(
+            "LR before the first / after the last logged value", ["refuse", "hold"],
+            key="opt_lr_extrapolate",
+            help="refuse: a run whose LR log starts late is an error. hold: repeat the nearest "
+            "logged LR (recorded in the run's metadata)")
+        interp = o2.selectbox("LR between logged points", ["linear", "previous"],
+                              key="opt_lr_interpolation")
+        spec_text = o1.text_input(
+            "Exact schedule (JSON spec, optional)", "", key="opt_schedule",
+            help='e.g. {"family": "cosine", "peak_value": 3e-4, "total_steps": 24000, '
+            '"warmup_steps": 500}: the per-step LR, checked against any logged LR points')
+        dup = o2.selectbox("Repeated steps (resumed runs)", ["error", "last", "first", "mean"],
+                           key="opt_duplicates")
+        ignore = o1.text_input("Ignore columns (comma separated)", "", key="opt_ignore")
+        no_lr = o2.checkbox("Import runs without an LR (they can be plotted, not fitted)",
+                            key="opt_no_lr")
+        unit = o1.selectbox("x axis unit of the logs", ["step", "samples", "tokens"],
+                            key="opt_step_unit")
+        per_step = o2.number_input(f"{unit} per optimizer step", 1, value=1, key="opt_per_step",
+                                   disabled=unit == "step")
+    opts: dict = {}
+    if extra == "hold":
+        opts["lr_extrapolate"] = "hold"
+    if interp != "linear":
+        opts["lr_interpolation"] = interp
+    if spec_text.strip():
+        try:
+            opts["schedule"] = json.loads(spec_text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"exact schedule: {spec_text!r} is not valid JSON ({e})") from None
+    if dup != "error":
+        opts["duplicates"] = dup
+    cols = [c.strip() for c in ignore.split(",") if c.strip()]
+    if cols:
+        opts["ignore_columns"] = cols
+    if no_lr:
+        opts["require_lr"] = False
+    if unit != "step":
+        opts["step_unit"] = unit
+        opts[f"{unit}_per_step"] = int(per_step)
+    return opts
+
 
 with right:
     st.subheader("Upload logs")
     st.caption(
         "CSV / Parquet / JSONL tables, W&B CSV exports, `trainer_state.json`, text logs; or a "
-        "whole folder (TensorBoard, MLflow file store). Parsed by `lawfit.io`; pickles are "
-        f"never loaded. Limit {_state.MAX_UPLOAD_MB} MB per file."
+        "whole folder (TensorBoard, MLflow file store). Parsed by `lawfit.io`, each file on its "
+        f"own; pickles are never loaded. Limit {_state.MAX_UPLOAD_MB} MB per file."
     )
-    files = st.file_uploader("Files", accept_multiple_files=True, key="upload_files",
+    gen = ss.setdefault("upload_gen", 0)  # a new uploader after each import: files never pile up
+    files = st.file_uploader("Files", accept_multiple_files=True, key=f"upload_files_{gen}",
                              max_upload_size=_state.MAX_UPLOAD_MB)
     folder = st.file_uploader("…or a folder", accept_multiple_files="directory",
-                              key="upload_folder", max_upload_size=_state.MAX_UPLOAD_MB)
-    if st.button("Import uploads", key="import_upload", disabled=not (files or folder)):
-        if _state.require("io", "read", what="Importing logs"):
-            for group, label in ((files, "files"), (folder, "folder")):
-                if not group:
-                    continue
-                names = ", ".join(f.name for f in group[:3]) + ("…" if len(group) > 3 else "")
-                with _state.guard(f"could not import {label} {names}"):
-                    runs = _state.parse_upload([(f.name, f.getvalue()) for f in group])
-                    _state.add_dataset(f"upload: {names}", runs)
-                    st.success(f"imported {len(runs)} runs from {names}")
+                              key=f"upload_folder_{gen}", max_upload_size=_state.MAX_UPLOAD_MB)
+    options = None
+    with _state.guard("invalid import options"):
+        options = import_options()
+    if st.button("Import uploads", key="import_upload",
+                 disabled=not (files or folder) or options is None):
+        groups = [[f] for f in files or []] + ([list(folder)] if folder else [])
+        done, failed = [], []
+        for group in groups:
+            label = group[0].name if len(group) == 1 else f"folder ({len(group)} files)"
+            try:
+                runs = _state.parse_upload([(f.name, f.getvalue()) for f in group], options)
+                _state.add_dataset(f"upload: {label}", runs)
+                show_new_runs([r.run_id for r in _state.all_runs()][-len(runs):])
+                done.append(f"{label} ({len(runs)} run{'s' * (len(runs) != 1)})")
+            except Exception as exc:  # noqa: BLE001 - every failure is listed, none blocks
+                failed.append(f"**{label}**: {hint(_state.describe(exc))}")
+        ss["import_report"] = {"done": done, "failed": failed}
+        ss["upload_gen"] = gen + 1
+        st.rerun()
+    report = ss.pop("import_report", None)
+    if report:
+        if report["done"]:
+            n = sum(int(d.rsplit("(", 1)[1].split()[0]) for d in report["done"])
+            st.success(f"imported {n} run{'s' * (n != 1)}: " + ", ".join(report["done"]))
+        if report["failed"]:
+            st.error(f"{len(report['failed'])} upload(s) failed (the others were imported):\n\n"
+                     + "\n".join(f"* {m}" for m in report["failed"]))
 
 # -- loaded datasets ------------------------------------------------------------------------
 st.subheader("Loaded in this session")
@@ -70,6 +180,27 @@ table = pd.DataFrame(
 )
 st.dataframe(table, hide_index=True, key="runs_table")
 
+with st.expander("Join a cooldown branch to its base run"):
+    st.caption("A cooldown started from a checkpoint of a base run at a global step becomes one "
+               "run: the base's points before that step, the branch's from it on "
+               "(`lawfit.io.join_branch`).")
+    j1, j2, j3 = st.columns(3)
+    base_id = j1.selectbox("Base run", runs.ids, key="join_base")
+    branch_id = j2.selectbox("Cooldown branch", runs.ids, key="join_branch",
+                             index=min(1, len(runs) - 1))
+    at_step = j3.number_input("Branch starts at step", 1, value=1, key="join_at")
+    if st.button("Join", key="join_runs"):
+        with _state.guard(f"could not join {branch_id!r} to {base_id!r}"):
+            import lawfit.io
+
+            if base_id == branch_id:
+                raise ValueError("pick two different runs")
+            joined = lawfit.io.join_branch(runs[base_id], runs[branch_id], at_step=int(at_step))
+            _state.add_dataset(f"joined: {joined.run_id}", type(runs)([joined]))
+            show_new_runs([joined.run_id])
+            st.rerun()
+
+
 # -- curves ---------------------------------------------------------------------------------
 @st.fragment
 def curves(runs) -> None:
@@ -77,10 +208,16 @@ def curves(runs) -> None:
     of them reruns only this part of the page (figures are thinned to
     ``lawfit.plot.DISPLAY_MAX_POINTS`` points per trace for display)."""
     st.subheader("Curves")
+    if "data_runs" not in ss:
+        ss["data_runs"] = list(runs.ids[:9])
+    ss["data_runs"] = [i for i in ss["data_runs"] if i in runs]
+    if "data_metrics" in ss:
+        ss["data_metrics"] = [m for m in ss["data_metrics"] if m in runs.metrics]
+    else:
+        ss["data_metrics"] = list(runs.metrics[:1])
     c1, c2 = st.columns([3, 2])
-    picked = c1.multiselect("Runs", runs.ids, default=list(runs.ids[:9]), key="data_runs")
-    metrics = c2.multiselect("Metrics", runs.metrics, default=list(runs.metrics[:1]),
-                             key="data_metrics")
+    picked = c1.multiselect("Runs", runs.ids, key="data_runs")
+    metrics = c2.multiselect("Metrics", runs.metrics, key="data_metrics")
     o1, o2, o3 = st.columns(3)
     log_x = o1.checkbox("log x", key="log_x")
     log_y = o2.checkbox("log y", key="log_y")

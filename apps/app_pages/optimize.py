@@ -2,7 +2,10 @@
 and the best schedules of each family, with their predicted curves."""
 
 import _designer
+import _docs
 import _fitcache
+import _fitpick
+import _progress
 import _state
 import pandas as pd
 import streamlit as st
@@ -13,16 +16,14 @@ st.title("Optimize the schedule")
 if not _state.require("optimize", "optimize_schedule", "search_family",
                       what="Schedule optimization"):
     st.stop()
-fits = {n: d for n, d in _fitcache.session_fits().items() if d["law"]["name"] == "mpl"}
-if not fits:
-    st.info("Fit the Multi-Power Law first (page **Fit**): the optimizer works on MPL fits.")
+result = _fitpick.pick_fit(
+    "opt_fit", label="Optimizing under the MPL fit", only=lambda d: d["law"]["name"] == "mpl",
+    empty="Fit the Multi-Power Law first (page **Fit**): the optimizer works on MPL fits.")
+if result is None:
     st.stop()
-
-names = list(fits)
-current = st.session_state.get("fit_result")
-chosen = st.selectbox("MPL fit", names, index=names.index(current) if current in names else 0,
-                      key="opt_fit")
-result = _fitcache.get_fit(chosen)
+chosen = st.session_state["opt_fit"]
+_fitpick.show_badge(result, f"fitted on {len(result.run_ids)} run(s): "
+                    f"{', '.join(result.run_ids[:4])}{' …' if len(result.run_ids) > 4 else ''}")
 runs = _state.all_runs()
 defaults = _designer.data_defaults(runs.select([i for i in result.run_ids if i in runs]) or runs)
 
@@ -47,7 +48,7 @@ with st.form("opt_form"):
     go = st.form_submit_button("Optimize", type="primary", key="optimize")
 
 if go:
-    with st.status("Optimizing the schedule…", expanded=True) as status:
+    with st.container():
         try:
             try:
                 budgets = [int(b) for b in budgets_text.replace(" ", "").split(",") if b]
@@ -59,40 +60,61 @@ if go:
             settings = {"total_steps": int(total), "warmup_steps": int(warmup),
                         "peak_lr": float(peak), "warmup": conv, "budgets": budgets,
                         "max_area": float(max_area) or None}
-            st.session_state["opt_out"] = _fitcache.optimize(result, settings, tuple(families))
-            status.update(label="Optimization finished", state="complete", expanded=False)
+            out = _progress.run_with_progress(
+                lambda p: _fitcache.optimize(result, settings, tuple(families), progress=p),
+                label=f"Optimizing a {lplot.number(int(total), integer=True)}-step schedule…",
+                phase="starting", done="Optimization finished")
+            st.session_state.setdefault("opt_out", {})[chosen] = {**out, "settings": settings}
         except Exception as exc:  # noqa: BLE001
-            status.update(label="Optimization failed", state="error")
             st.error(f"schedule optimization failed: {_state.describe(exc)}")
 
-out = st.session_state.get("opt_out")
+out = st.session_state.get("opt_out", {}).get(chosen)
 if not out:
-    st.info("Set the horizon and press **Optimize**.")
+    st.info(f"Set the horizon and press **Optimize** (under fit **{chosen}**).")
     st.stop()
 
-for w in out["warnings"]:
-    st.warning(w)
+st.subheader(f"Optimal schedule for {lplot.number(out['settings']['total_steps'], integer=True)} "
+             "steps")
+horizon = result.fitted_steps[1] if result.fitted_steps else None
+if horizon and out["settings"]["total_steps"] > 1.5 * (horizon + 1):
+    st.warning(f"The horizon ({lplot.number(out['settings']['total_steps'], integer=True)} steps) "
+               f"is {out['settings']['total_steps'] / (horizon + 1):.1f}x the fitted data (up to "
+               f"step {lplot.number(horizon, integer=True)}): the predicted losses extrapolate.")
+_fitpick.show_warnings(out["warnings"])
 s = out["summary"]
 m1, m2, m3 = st.columns(3)
-m1.metric("Free-form predicted final loss", f"{s['final_loss']:.5f}")
-m2.metric("Closed form predicted loss", f"{s['closed_form_loss']:.5f}")
-m3.metric("Converged", "yes" if s["converged"] else "no")
+m1.metric("Free-form predicted final loss", lplot.number(s["final_loss"], 5))
+m2.metric("Closed form predicted loss", lplot.number(s["closed_form_loss"], 5))
+m3.metric("Optimizer converged", "yes" if s["converged"] else "no")
 cf = out["closed_form"]
 st.markdown(
-    f"**Closed form**: WSD with a power decay: peak {cf['peak_lr']:.4g} for "
-    f"{cf['stable_steps']:.0f} stable steps, then `end + (peak - end)·(1 - p)^{cf['exponent']:.3g}` "
-    f"over {cf['decay_steps']:.0f} decay steps to {cf['end_value']:.4g}."
+    f"**Closed form**: WSD with a power decay: peak LR {lplot.number(cf['peak_lr'], 3)} for "
+    f"{lplot.number(cf['stable_steps'], integer=True)} stable steps, then "
+    f"`end + (peak − end)·(1 − p)^{lplot.number(cf['exponent'], 3)}` over "
+    f"{lplot.number(cf['decay_steps'], integer=True)} decay steps to "
+    f"{lplot.number(cf['end_value'], 3)}."
 )
+st.caption(
+    "Why this shape: under the Multi-Power Law the loss falls with the LR *area* (time spent at "
+    "a high LR) and with the *loss reduction* a decay earns; that reduction arrives gradually, "
+    "growing with the LR area accumulated after each drop. The optimum trades the two: it drops "
+    "the LR steeply but not to zero, early enough for the reduction to be collected, and then "
+    "stays at a low, nearly flat LR, which still adds area (the closed form smooths this into a "
+    "power decay). " + _docs.link("optimize", "Schedule optimization"))
 arrays = {"optimized (free-form)": out["lr"], "closed form": out["closed_form_lr"]}
 arrays.update({f"best {f}": a for f, a in out["family_lrs"].items()})
 steps = _fitcache.display_steps(len(out["lr"]))
 with _state.guard("could not predict the schedules"):
-    preds = {n: _fitcache.predict_lr(result, a, steps) for n, a in arrays.items()}
-    st.plotly_chart(lplot.schedule_comparison(preds, lrs=arrays, metric=result.metric),
+    pred = _fitcache.predict_lr(result, arrays, steps)
+    _fitpick.show_warnings(pred.warnings)
+    st.plotly_chart(lplot.schedule_comparison(pred.curves, lrs=arrays, metric=result.metric),
                     key="opt_plot")
 if out["families"]:
     st.subheader("Best schedule of each family")
-    st.dataframe(pd.DataFrame(out["families"]), hide_index=True, key="family_table")
+    fam = pd.DataFrame(out["families"])
+    st.dataframe(fam, hide_index=True, key="family_table",
+                 column_config={c: st.column_config.NumberColumn(c, format="%.5g")
+                                for c in fam.columns if fam[c].dtype.kind == "f"})
 st.download_button("Download optimized schedule (CSV)",
                    pd.DataFrame({"step": range(len(out["lr"])), "lr": out["lr"]}).to_csv(index=False),
                    file_name="optimized_schedule.csv", mime="text/csv", key="download_opt", on_click="ignore")

@@ -5,6 +5,7 @@ import json
 
 import _designer
 import _fitcache
+import _fitpick
 import _state
 import pandas as pd
 import streamlit as st
@@ -14,16 +15,10 @@ import lawfit.plot as lplot
 st.title("Predict & compare schedules")
 if not _state.require("fitting", "load_fit", what="Prediction"):
     st.stop()
-fits = _fitcache.session_fits()
-if not fits:
-    st.info("Fit a law first (page **Fit**), or load a saved fit there.")
+result = _fitpick.pick_fit("predict_fit", label="Predicting with fit")
+if result is None:
     st.stop()
-
-names = list(fits)
-current = st.session_state.get("fit_result", names[-1])
-chosen = st.selectbox("Fit", names, index=names.index(current) if current in names else 0,
-                      key="predict_fit")
-result = _fitcache.get_fit(chosen)
+_fitpick.show_badge(result)
 runs = _state.all_runs()
 fit_runs = runs.select([i for i in result.run_ids if i in runs])
 defaults = _designer.data_defaults(fit_runs if len(fit_runs) else runs)
@@ -38,7 +33,8 @@ with _state.guard("invalid schedule"):
     horizon = int(spec.get("total_steps") or defaults.get("total_steps", 1000))
     lr = _fitcache.schedule_array(spec, horizon)
     st.plotly_chart(lplot.lr_curves({"designed": lr}), key="designer_plot")
-    st.code(json.dumps(spec), language="json")
+    st.caption("Spec: " + " · ".join(f"{k} = {lplot.number(v) if isinstance(v, float) else v}"
+                                      for k, v in spec.items()))
 c1, c2, c3 = st.columns([2, 1, 1])
 label = c1.text_input("Name (optional)", key="schedule_name")
 if c2.button("Add to comparison", key="add_schedule", disabled=spec is None):
@@ -69,8 +65,10 @@ with _state.guard("could not build the schedules"):
         arrays[rid] = runs[rid].lr[: int(total)] if runs[rid].total_steps >= total else runs[rid].lr
 steps = _fitcache.display_steps(total)
 with _state.guard("could not predict"):
-    preds = {n: _fitcache.predict_lr(result, a, steps[steps < a.size]) for n, a in arrays.items()}
-    st.plotly_chart(lplot.schedule_comparison(preds, lrs=arrays, observed=runs.select(observed_ids),
+    pred = _fitcache.predict_lr(result, arrays, steps)
+    _fitpick.show_warnings(pred.warnings)
+    st.plotly_chart(lplot.schedule_comparison(pred.curves, lrs=arrays,
+                                              observed=runs.select(observed_ids),
                                               metric=result.metric), key="compare_plot")
 
 st.subheader("Ranking")
@@ -81,9 +79,11 @@ with _state.guard("could not rank the schedules"):
                    f"{sorted(set(arrays) - set(same))}.")
     if same:
         rows, notes = _fitcache.compare(result, same, total)
-        for n in notes:
-            st.warning(n)
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="ranking_table")
+        _fitpick.show_warnings(notes)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="ranking_table",
+                     column_config={c: st.column_config.NumberColumn(c, format="%.5g")
+                                    for c in (rows[0] if rows else {})
+                                    if isinstance(rows[0][c], float)})
 
 st.download_button("Download schedule specs (JSON)", json.dumps(specs, indent=1),
                    file_name="schedules.json", mime="application/json", key="download_specs", on_click="ignore")

@@ -133,6 +133,13 @@ def finish(job) -> None:
             st.toast(f"{job.job_id}: {len(runs)} run(s) added to the Data page")
 
 
+def fit_runs(ids: list[str]) -> None:
+    """Open the Fit page with these runs as the train runs (held out: none)."""
+    st.session_state["train_runs"] = [i for i in ids if i in _state.all_runs()]
+    st.session_state["heldout_runs"] = []
+    st.switch_page("app_pages/fit.py")
+
+
 jobs = registry.jobs(session)
 any_running = any(j.running for j in jobs)
 
@@ -151,9 +158,16 @@ def live() -> None:
                     if len(r.metrics[m].steps)), default=0)
         with st.container(border=True):
             head, btn = st.columns([5, 1])
+            elapsed = time.monotonic() - job.started
             if job.running:
                 head.markdown(f"**{job.job_id}** · running · {len(meta.get('runs', []))} run(s)")
-                head.progress(min(done / total, 1.0), text=f"step {done} / {total}")
+                if done == 0:  # nothing logged yet: JAX is compiling the model and the step
+                    head.progress(min(elapsed / (elapsed + 30.0), 0.95) * 0.05,
+                                  text=f"compiling the model and training step with JAX "
+                                  f"(before step 1) · {elapsed:.0f} s")
+                else:
+                    head.progress(min(done / total, 1.0),
+                                  text=f"training: step {done} / {total} · {elapsed:.0f} s")
                 if btn.button("Cancel", key=f"px_cancel::{job.job_id}"):
                     job.stop("cancelled")
                     st.rerun()
@@ -164,6 +178,9 @@ def live() -> None:
                 head.markdown(f"**{job.job_id}** · {state}")
                 if job.returncode == 0:
                     head.progress(1.0, text=f"step {done} / {total}")
+                    ids = [r.run_id for r in runs]
+                    if ids and btn.button("Fit these runs", key=f"px_fit::{job.job_id}"):
+                        fit_runs(ids)
                 elif not job.stopped_reason:
                     st.error(f"training {job.job_id} failed: " + (job.log_tail(600).strip()
                              .splitlines() or ["no output"])[-1])

@@ -13,10 +13,26 @@ import importlib
 import pkgutil
 
 import typer
+from typer.core import TyperGroup
 
 from lawfit import __version__
 
+
+class _Group(TyperGroup):
+    """The root command group: an exception a command did not turn into a message becomes one
+    ``error:`` line and an exit code (``_report_error``), never a traceback without --debug."""
+
+    def invoke(self, ctx):  # noqa: ANN001, ANN201
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            if type(e).__module__.startswith(("click", "typer")):  # Exit, Abort, usage errors
+                raise
+            raise typer.Exit(_report_error(e)) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="lawfit",
     help="Fit, predict and optimize language-model loss curves.",
     no_args_is_help=True,
@@ -25,6 +41,8 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
+DEBUG_ENV = "LAWFIT_DEBUG"  # "1": tracebacks of unexpected errors (same as --debug)
+_debug = {"on": False}
 
 
 def _version(value: bool) -> None:
@@ -38,14 +56,21 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    debug: bool = typer.Option(False, "--debug", help="Show the Python traceback of an error."),
 ) -> None:
     """lawfit: schedule-aware loss laws for language-model training.
 
     Output is JSON on stdout (--format table for people); RUNS may be '-' (stdin). Exit codes:
     0 ok, 1 a fit did not converge (or a proxy run diverged), 2 bad input (one error line on
     stderr plus a hint). Progress is drawn on stderr only on a terminal (LAWFIT_PROGRESS=always
-    or never overrides).
+    or never overrides). --debug (or LAWFIT_DEBUG=1) shows the traceback of an error.
+    Compiled JAX programs are cached in $XDG_CACHE_HOME/lawfit/jax
+    (~/.cache/lawfit/jax); LAWFIT_COMPILATION_CACHE=0 turns that off, =DIR moves it.
     """
+    from lawfit._compile_cache import enable_default_compilation_cache
+
+    enable_default_compilation_cache()
+    _debug["on"] = debug
 
 
 def _register_commands() -> None:
@@ -95,3 +120,25 @@ def main() -> None:
         typer.echo("aborted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _report_error(e: Exception) -> int:
+    """One ``error:`` line for an exception no command turned into a message; the exit code
+    (1 for a fit that failed, 2 otherwise). ``--debug`` / ``LAWFIT_DEBUG=1`` re-raise it."""
+    import os
+
+    if _debug["on"] or os.environ.get(DEBUG_ENV, "").strip() in ("1", "true", "yes"):
+        raise e
+    from lawfit.fitting import FitError
+
+    first = (str(e).strip().splitlines() or [""])[0].strip("'\"")
+    if isinstance(e, FitError):
+        typer.echo(f"error: {first}", err=True)
+        return EXIT_NOT_CONVERGED
+    if isinstance(e, (ValueError, TypeError, KeyError, IndexError, OSError)):
+        typer.echo(f"error: {first or type(e).__name__}", err=True)
+        typer.echo("hint: check the arguments (see --help); rerun with --debug for the traceback", err=True)
+    else:
+        typer.echo(f"error: internal error ({type(e).__name__}: {first})", err=True)
+        typer.echo("hint: rerun with --debug and report the traceback", err=True)
+    return EXIT_BAD_INPUT

@@ -1,6 +1,6 @@
-"""Reading the data a command works on: runs (any log lawfit imports, the bundled MPL curves,
-``-`` for stdin) or a D-CPT/CMR mixture table (CSV/Parquet with columns ``N, D, r`` and
-``general`` and/or ``domain``, see :class:`lawfit.mixtures.MixtureTable`)."""
+"""Reading the data a command works on: runs (any log lawfit imports; a dataset of
+:mod:`lawfit.datasets`: ``proxy:w64`` bundled, ``mpl:400M`` fetched on first use; ``-`` for
+stdin) or a D-CPT/CMR mixture table (CSV/Parquet with columns ``N, D, r`` and ``general`` and/or ``domain``, see :class:`lawfit.mixtures.MixtureTable`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from lawfit.cli._common import fail
 
 MIXTURE_KEYS = {"N", "D", "r"}
 MIXTURE_COLUMNS = ("N", "D", "r", "general", "domain", "K", "k1", "k2", "base_general", "base_domain")
-RUNS_HINT = "give a log file, a folder, a mixture table (.csv with N,D,r,general,domain), '-' or mpl:400M"
+RUNS_HINT = ("give a log file, a folder, a mixture table (.csv with N,D,r,general,domain), '-', "
+             "proxy:w64 (bundled curves) or mpl:400M (downloaded once)")
+DATASET_HINT = "datasets: proxy:w32, proxy:w48, proxy:w64 (bundled); mpl:25M, mpl:100M, mpl:400M"
 
 
 def _stdin_to_file() -> str:
@@ -81,13 +83,16 @@ def read_data(source: str) -> Any:
     """A RunSet, or a MixtureTable when ``source`` is a mixture table (see module docstring)."""
     from lawfit import io
 
-    if source.startswith("mpl:"):
-        from lawfit.datasets import mpl_runs
+    if source.startswith(("mpl:", "proxy:")):
+        from lawfit import datasets
 
+        name, size = source.split(":", 1)
         try:
-            return mpl_runs(source.split(":", 1)[1])
+            return (datasets.mpl_runs if name == "mpl" else datasets.proxy_runs)(size)
+        except datasets.DatasetError as e:
+            fail(f"{source}: {e}", f"set {datasets.ENV_SOURCE} to a local copy, or use proxy:w64")
         except (KeyError, ValueError) as e:
-            fail(f"{source}: {e}".strip("'\""), "bundled sizes: mpl:25M, mpl:100M, mpl:400M")
+            fail(f"{source}: {e}".strip("'\""), DATASET_HINT)
     path = Path(_stdin_to_file() if source == "-" else source)
     if not path.exists():
         fail(f"no such file or folder: {source}", RUNS_HINT)
@@ -106,6 +111,12 @@ def load_fit(path: str) -> Any:
     if not Path(path).is_file():
         fail(f"no such fit file: {path}", "pass a JSON file written by 'lawfit fit --out'")
     try:
-        return _load(path)
+        result = _load(path)
     except (OSError, ValueError, KeyError, TypeError) as e:
         fail(f"cannot load fit {path}: {e}", "pass a JSON file written by 'lawfit fit --out'")
+    if result.quality is not None and result.status in ("unusable", "not_converged"):
+        import typer
+
+        typer.echo(f"warning: the fit in {path} has status {result.status!r}; its numbers are not "
+                   "reliable (see its warnings)", err=True)
+    return result

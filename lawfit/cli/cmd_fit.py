@@ -1,8 +1,8 @@
-"""``lawfit fit``, ``lawfit evaluate``, ``lawfit predict`` and ``lawfit optimize schedule``.
+"""``lawfit fit``, ``lawfit evaluate`` and ``lawfit predict`` (``lawfit optimize schedule``: cmd_optimize).
 
 All numerics come from the library; this module only parses arguments and formats output.
-JSON on stdout by default (``--format table`` for people); exit codes 0 ok, 1 fit did not
-converge, 2 bad input.
+JSON on stdout by default (``--format table`` for people); exit codes 0 ok (status ``ok`` or
+``doubtful``, warnings on stderr), 1 fit did not converge or is unusable, 2 bad input.
 """
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from lawfit.cli import EXIT_NOT_CONVERGED
-from lawfit.cli._common import clean, emit, fail, optimize, progress, warnings_to_stderr
+from lawfit.cli._common import clean, emit, fail, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit as _load
 from lawfit.cli._data import read_data
 
@@ -22,6 +22,7 @@ LAW_OPTIONS = {
     "cpt": (),
     "dcpt": ("target",),
     "cmr": ("kind",),
+    "fsl": ("block_size",),
 }
 
 
@@ -43,31 +44,12 @@ def _law(name: str, options: list[str]):
         fail(f"cannot build law {name!r} with {kwargs}: {e}", f"laws: {list(LAW_OPTIONS)}")
 
 
-def _diagnostics(result, data) -> list[str]:
-    """The law's own checks of the fitted parameters (e.g. the D-CPT trend requirements), run in
-    float64 like every lawfit entry point."""
-    import jax
-
-    with jax.enable_x64(True):
-        return _law_diagnostics(result, data)
-
-
-def _law_diagnostics(result, data) -> list[str]:
-    check = getattr(result.law, "diagnostics", None)
-    if check is None:
-        return []
-    try:
-        return list(check(result.params, data))
-    except (TypeError, ValueError):
-        return list(check(result.params))
-
-
 def register(app: typer.Typer) -> None:
     @app.command("fit")
     def fit_cmd(
         runs: str = typer.Argument(..., help="Log file/folder, mixture table (.csv/.parquet with "
                                    "N,D,r,general,domain), '-' for stdin, or mpl:25M|100M|400M."),
-        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, cpt, dcpt, cmr."),
+        law: str = typer.Option("mpl", "--law", help="Law name: mpl, momentum, chinchilla, cpt, dcpt, cmr, fsl."),
         convention: str = typer.Option(None, "--convention", help="MPL convention: paper, repo, tissue."),
         option: list[str] = typer.Option([], "--option", help="Extra law option KEY=VALUE (repeatable), "  # noqa: B006, B008
                                          "e.g. target=general for dcpt."),
@@ -104,8 +86,7 @@ def register(app: typer.Typer) -> None:
                     result = lawfit.bootstrap(result, sel, n=bootstrap, kind=bootstrap_kind, key=seed)
         except (KeyError, ValueError) as e:
             fail(str(e).strip("'\""), "check run ids with 'lawfit import', the metric name and the law")
-        notes = list(dict.fromkeys([str(w.message) for w in caught] + list(getattr(result, "warnings", ()))
-                                   + _diagnostics(result, sel)))
+        notes = list(dict.fromkeys([str(w.message) for w in caught] + list(result.warnings)))
         for n in notes:
             typer.echo(f"warning: {n}", err=True)
         if out is not None:
@@ -115,18 +96,28 @@ def register(app: typer.Typer) -> None:
             "params": result.params,
             "stderr": getattr(result, "stderr", None),
             "objective": getattr(result, "objective", None),
-            "converged": int(getattr(result, "n_converged", 0)),
+            "status": result.status,
+            "success": bool(result.success),
+            "converged": int(result.n_converged),
             "bootstrap_draws": bootstrap,
             "warnings": notes,
+            # how the fit was computed (chosen from the data; the points used are in the --out file)
+            "layout": {k: v for k, v in (getattr(result, "layout", None) or {}).items() if k not in ("points", "tried")}
+            or None,
         }
         payload.update({"rows": len(sel)} if is_table else {"runs": list(sel.ids)})
         if fmt == "table":
             typer.echo(result.report())
         else:
             emit(clean(payload), fmt)
-        if not payload["converged"]:
-            typer.echo("error: no start of the fit converged", err=True)
+        if result.status == "not_converged":
+            typer.echo("error: no start of the fit converged" if not result.n_converged else
+                       "error: the best start of the fit did not converge", err=True)
             typer.echo("hint: check the data, or fix/bound parameters in Python (lawfit.fit)", err=True)
+            raise typer.Exit(EXIT_NOT_CONVERGED)
+        if result.status == "unusable":
+            typer.echo("error: the fit converged but is unusable (status unusable; see the warnings)", err=True)
+            typer.echo("hint: add runs that identify the parameters, or choose another law", err=True)
             raise typer.Exit(EXIT_NOT_CONVERGED)
 
     @app.command("evaluate")
@@ -187,43 +178,3 @@ def register(app: typer.Typer) -> None:
             fail(str(e), f"steps must lie in 0..{int(total) - 1}")
         rows = [{"step": int(s), "lr": float(lr[s]), "loss": float(v)} for s, v in zip(at, pred, strict=True)]
         emit(rows if fmt == "table" else clean({"schedule": spec, "predictions": rows}), fmt)
-
-    @optimize.command("schedule")
-    def optimize_schedule_cmd(
-        fit: str = typer.Argument(..., help="MPL fit JSON written by 'lawfit fit --law mpl --out'."),
-        total_steps: int = typer.Option(..., "--total-steps"),
-        warmup_steps: int = typer.Option(..., "--warmup-steps"),
-        peak_lr: float = typer.Option(..., "--peak-lr"),
-        smooth: bool = typer.Option(False, "--smooth", help="Restrict to smooth decays."),
-        out: Path = typer.Option(None, "--out", help="Write the per-step schedule as CSV here."),  # noqa: B008
-        fmt: str = typer.Option("json", "--format", help="json or table."),
-    ) -> None:
-        """Free-form schedule optimization under the Multi-Power Law, with its closed form."""
-        import numpy as np
-
-        from lawfit.optimize import optimize_schedule
-
-        result = _load(fit)
-        try:
-            with progress(f"optimize a {total_steps}-step schedule: compiling + L-BFGS-B"), \
-                    warnings_to_stderr():
-                opt = optimize_schedule(
-                    result, total_steps, warmup_steps=warmup_steps, peak_lr=peak_lr, smooth=smooth
-                )
-        except (TypeError, ValueError) as e:
-            fail(str(e), "the fit must be a Multi-Power Law fit ('lawfit fit --law mpl')")
-        if out is not None:
-            np.savetxt(out, np.c_[np.arange(len(opt.lr)), opt.lr], delimiter=",",
-                       header="step,lr", comments="", fmt=["%d", "%.17g"])
-        payload = {
-            "predicted_final_loss": float(opt.final_loss),
-            "closed_form": opt.closed_form.to_dict() if opt.closed_form is not None else None,
-            "warnings": list(getattr(opt, "warnings", ())),
-        }
-        if fmt == "table":
-            rows = [{"key": "predicted_final_loss", "value": payload["predicted_final_loss"]}]
-            rows += [{"key": f"closed_form.{k}", "value": v} for k, v in (payload["closed_form"] or {}).items()]
-            rows += [{"key": "warning", "value": w} for w in payload["warnings"]]
-            emit(clean(rows), "table")
-        else:
-            emit(clean(payload), fmt)

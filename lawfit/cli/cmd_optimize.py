@@ -1,12 +1,14 @@
-"""``lawfit optimize mixture`` (the three D-CPT usages) and ``lawfit optimize cpt`` (the CPT
-balance planner); ``lawfit optimize schedule`` lives in ``cmd_fit``.
+"""``lawfit optimize schedule`` (free-form MPL schedule), ``lawfit optimize mixture`` (the three
+D-CPT usages) and ``lawfit optimize cpt`` (the CPT balance planner).
 
-Thin wrappers of :func:`lawfit.optimize.dcpt_max_domain_ratio`,
+Thin wrappers of :func:`lawfit.optimize.optimize_schedule` (with a progress bar on stderr fed by
+its ``progress`` callback), :func:`lawfit.optimize.dcpt_max_domain_ratio`,
 :func:`lawfit.optimize.dcpt_limited_domain_ratio`, :func:`lawfit.optimize.dcpt_compute_optimal`
 and :func:`lawfit.optimize.plan_cpt`: arguments in, the planner's answer (with its bootstrap
 interval when the fits carry draws, ``lawfit fit --bootstrap N``) out as JSON or a table.
 
 Examples:
+    lawfit optimize schedule fit.json --total-steps 24000 --warmup-steps 2160 --peak-lr 3e-4
     lawfit fit table.csv --law dcpt --option target=general --bootstrap 100 --out general.json
     lawfit fit table.csv --law dcpt --option target=domain --bootstrap 100 --out domain.json
     lawfit optimize mixture general.json domain.json --usage max-ratio --threshold 0.03 \\
@@ -55,6 +57,52 @@ def _interval(iv: Any) -> list[float] | None:
 def _n_draws(*fits: Any) -> int:
     sizes = [len(next(iter(f.draws.values()))) for f in fits if f is not None and f.draws]
     return min(sizes) if sizes else 0
+
+
+# -- schedule -------------------------------------------------------------------------------------
+@optimize.command("schedule")
+def schedule_cmd(
+    fit: str = typer.Argument(..., help="MPL fit JSON written by 'lawfit fit --law mpl --out'."),
+    total_steps: int = typer.Option(..., "--total-steps"),
+    warmup_steps: int = typer.Option(..., "--warmup-steps"),
+    peak_lr: float = typer.Option(..., "--peak-lr"),
+    smooth: bool = typer.Option(True, "--smooth/--staircase",
+                                help="Smooth optimum (default) or the per-step staircase optimum."),
+    out: Path = typer.Option(None, "--out", help="Write the per-step schedule as CSV here."),  # noqa: B008
+    fmt: str = typer.Option("json", "--format", help="json or table."),
+) -> None:
+    """Free-form schedule optimization under the Multi-Power Law, with its closed form."""
+    import numpy as np
+
+    from lawfit.optimize import optimize_schedule
+
+    result = load_fit(fit)
+    try:
+        with progress(f"optimize a {total_steps}-step schedule", bar=True) as bar, \
+                warnings_to_stderr():
+            def report(fraction: float, phase: str) -> None:
+                bar.stage(f"optimize a {total_steps}-step schedule: {phase}")
+                bar(round(100 * fraction), 100)  # percent
+
+            opt = optimize_schedule(result, total_steps, warmup_steps=warmup_steps,
+                                    peak_lr=peak_lr, smooth=smooth, progress=report)
+    except (TypeError, ValueError) as e:
+        fail(str(e), "the fit must be a Multi-Power Law fit ('lawfit fit --law mpl')")
+    if out is not None:
+        np.savetxt(out, np.c_[np.arange(len(opt.lr)), opt.lr], delimiter=",",
+                   header="step,lr", comments="", fmt=["%d", "%.17g"])
+    payload = {
+        "predicted_final_loss": float(opt.final_loss),
+        "closed_form": opt.closed_form.to_dict(),
+        "warnings": list(opt.warnings),
+    }
+    if fmt == "table":
+        rows = [{"key": "predicted_final_loss", "value": payload["predicted_final_loss"]}]
+        rows += [{"key": f"closed_form.{k}", "value": v} for k, v in payload["closed_form"].items()]
+        rows += [{"key": "warning", "value": w} for w in payload["warnings"]]
+        emit(clean(rows), "table")
+    else:
+        emit(clean(payload), fmt)
 
 
 # -- mixture --------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def _build(spec_or_name: str, total_steps: int | None):
     from lawfit import schedules as sch
     from lawfit.schedules._core import nominal_total_steps
 
+    if total_steps is not None and total_steps < 1:
+        fail(f"--total-steps must be a positive number of steps, got {total_steps}", "e.g. --total-steps 1000")
     spec, is_example = _parse(spec_or_name)
     try:
         schedule = sch.from_spec(spec)

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         run_id: str = typer.Option("proxy", help="Run id (flags mode)."),
         steps: int = typer.Option(200, help="Optimizer steps (flags mode)."),
         schedule: str = typer.Option(None, help="Schedule spec as JSON (flags mode)."),
-        optimizer: str = typer.Option("adamw", help="adamw, sgd or schedule_free_adamw."),
+        optimizer: str = typer.Option("adamw", help="adamw, sgd, schedule_free_adamw or schedule_free_sgd."),
         width: int = typer.Option(64), depth: int = typer.Option(2), heads: int = typer.Option(4),
         context: int = typer.Option(64), batch_size: int = typer.Option(16),
         domains: str = typer.Option("stdlib", help="Comma-separated domain names."),

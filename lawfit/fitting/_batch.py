@@ -31,8 +31,10 @@ from typing import Any
 import jax
 import numpy as np
 
+from lawfit._validate import check_bool
 from lawfit._x64 import x64
 from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, is_runs, prepare_inputs, resolve_law
+from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._result import FitResult
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
 from lawfit.fitting._solve import Config, program, resolve_vectorize
@@ -79,6 +81,17 @@ def fit_many(
     the data sets of a chunk and over the starts.
     Returns one :class:`FitResult` per data set.
     """
+    check_fit_options(
+        metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
+        num_starts=num_starts, key=key, exclude_warmup=exclude_warmup, max_iter=max_iter,
+        gtol=gtol, ftol=ftol, stderr=stderr, keep=keep, screen_iter=screen_iter, vectorize=vectorize,
+    )
+    if shard is not None:
+        check_bool("shard", shard)
+    if isinstance(datasets, (str, bytes)) or not isinstance(datasets, Sequence):
+        raise ValueError(
+            f"datasets must be a list of data sets (RunSets, runs or LawInputs), got {type(datasets).__name__}"
+        )
     law = resolve_law(law)
     if hasattr(law, "candidates") and len(tuple(law.candidates())) > 1:
         raise ValueError(
@@ -96,7 +109,7 @@ def fit_many(
             prob = setup_problem(law, inp, init=init, bounds=bounds, fixed=fixed, loss=loss,
                                  num_starts=num_starts, key=key, n_points=n_pts)
         except ValueError as e:
-            raise ValueError(f"fit_many: data set {i}: {e}") from None
+            raise ValueError(f"fit_many: datasets[{i}]: {e}") from None
         inputs_list.append(inp)
         probs.append(prob)
     ref_shapes = jax.tree_util.tree_map(np.shape, (inputs_list[0].x, inputs_list[0].y))

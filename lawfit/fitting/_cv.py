@@ -43,7 +43,9 @@ from typing import Any
 
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice
 from lawfit.fitting._metrics import METRICS
+from lawfit.fitting._options import check_metric
 
 __all__ = ["cross_validate", "CVResult", "SCORES"]
 
@@ -105,21 +107,6 @@ def _fit_options() -> tuple[str, ...]:
     return tuple(n for n in params if n not in ("law", "runs"))
 
 
-def _as_runset(runs: Any):
-    from lawfit.runs import Run, RunSet
-
-    if isinstance(runs, RunSet):
-        return runs
-    if isinstance(runs, Run):
-        return RunSet([runs])
-    if isinstance(runs, (list, tuple)) and all(isinstance(r, Run) for r in runs):
-        return RunSet(list(runs))
-    raise ValueError(
-        f"runs must be a lawfit RunSet or a list of Runs (the training runs only), got "
-        f"{type(runs).__name__}"
-    )
-
-
 def _check_folds(folds: Any, ids: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     if folds is None:
         return tuple((r,) for r in ids)
@@ -178,6 +165,24 @@ def _check_candidates(candidates: Any, law: Any, common: Mapping[str, Any]) -> d
     return out
 
 
+def _check_candidate_options(cands: dict, law: Any, common: Mapping[str, Any], metric: str) -> None:
+    """Every candidate's law and merged fit options checked before the first (slow) fit."""
+    from lawfit.fitting._fit import fit, resolve_law
+    from lawfit.fitting._options import check_fit_options
+
+    params = inspect.signature(fit).parameters
+    defaults = {n: p.default for n, p in params.items() if n not in ("law", "runs")}
+    checked = set(inspect.signature(check_fit_options).parameters)
+    for name, opts in cands.items():
+        try:
+            resolve_law(opts.get("law", law))
+            merged = {**defaults, **common, **{k: v for k, v in opts.items() if k != "law"}}
+            merged["metric"] = metric
+            check_fit_options(**{k: v for k, v in merged.items() if k in checked})
+        except ValueError as e:
+            raise ValueError(f"candidate {name!r}: {e}") from None
+
+
 def _restrict(options: dict, ids: tuple[str, ...]) -> dict:
     """Per-run ``weights`` restricted to the runs of a fold."""
     w = options.get("weights")
@@ -221,18 +226,23 @@ def cross_validate(
     """
     from lawfit.fitting._fit import fit
     from lawfit.fitting._metrics import evaluate
+    from lawfit.runs import as_runset
 
-    if score not in SCORES:
-        raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}")
+    check_choice("score", score, SCORES)
+    check_metric(metric)
+    check_bool("refit", refit)
+    if evaluate_as is not None and not callable(evaluate_as):
+        raise ValueError(f"evaluate_as must be a function law -> law or None, got {evaluate_as!r}")
     if "metric" in fit_options:
         raise ValueError("pass metric= as cross_validate's own argument, not among the fit options")
-    runs = _as_runset(runs)
+    runs = as_runset(runs)
     ids = tuple(runs.ids)
     if len(ids) < 2:
         raise ValueError(
             f"cross_validate needs at least 2 runs to hold one out, got {len(ids)} ({list(ids)})"
         )
     cands = _check_candidates(candidates, law, fit_options)
+    _check_candidate_options(cands, law, fit_options, metric)
     folds_t = _check_folds(folds, ids)
     higher = score in _HIGHER_IS_BETTER
     names = tuple(cands)
@@ -248,7 +258,7 @@ def cross_validate(
         for k, held in enumerate(folds_t):
             fit_ids = tuple(r for r in ids if r not in held)
             res = run_fit(cands[name], fit_ids)
-            converged[i, k] = bool(res.success)
+            converged[i, k] = res.status != "not_converged"
             if not all(math.isfinite(v) for v in res.params.values()):
                 continue
             if evaluate_as is not None:

@@ -10,8 +10,12 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
+from lawfit.fitting._inputs import coerce_runs, prepare_inputs
+from lawfit.fitting._layout import fit_plan
+from lawfit.fitting._options import check_fit_options
+from lawfit.fitting._quality import assess
 from lawfit.fitting._result import FitResult, StartOutcomes
-from lawfit.fitting._setup import apply_weights, check_observations, setup_problem
+from lawfit.fitting._setup import check_observations, setup_problem
 from lawfit.fitting._solve import (
     CONVERGED,
     NONFINITE,
@@ -22,14 +26,16 @@ from lawfit.fitting._solve import (
     resolve_vectorize,
 )
 from lawfit.fitting._transforms import to_natural_np
+from lawfit.runs import FIT_POINTS
 
-__all__ = ["fit", "FitError", "resolve_law", "prepare_inputs"]
+__all__ = ["fit", "FitError", "resolve_law", "prepare_inputs", "coerce_runs"]
 
 GTOL, FTOL, MAX_ITER = 1e-9, 1e-12, 1000
 
 
 class FitError(RuntimeError):
-    """Raised by ``fit(..., throw=True)`` when no start converged."""
+    """Raised by ``fit(..., throw=True)`` when the fit is not usable (``status`` is
+    ``"not_converged"`` or ``"unusable"``)."""
 
 
 def resolve_law(law: Any) -> Any:
@@ -41,22 +47,6 @@ def resolve_law(law: Any) -> Any:
     if not isinstance(law, Law):
         raise ValueError(f"law must be a lawfit law or a registry name, got {type(law).__name__}")
     return law
-
-
-def prepare_inputs(law: Any, runs: Any, *, metric: str, steps: Any, exclude_warmup: Any) -> Any:
-    from lawfit.laws._base import LawInputs
-
-    if isinstance(runs, LawInputs):
-        if steps is not None:
-            raise ValueError("steps= cannot be used with prepared LawInputs; select points in prepare()")
-        return runs
-    from lawfit.runs import Run, RunSet
-
-    if isinstance(runs, Run):
-        runs = RunSet([runs])
-    elif isinstance(runs, (list, tuple)) and runs and all(isinstance(r, Run) for r in runs):
-        runs = RunSet(runs)
-    return law.prepare(runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
 
 
 @x64
@@ -111,7 +101,8 @@ def fit(
             ``{run_id: steps}``).
         exclude_warmup: drop points inside the warmup (law default when None).
         weights: per-run ``{run_id: w}`` or per-point ``[P]`` weights, multiplied into the law's.
-        throw: raise :class:`FitError` when no start converged (otherwise the result says so).
+        throw: raise :class:`FitError` when the fit is not usable (``result.success`` is False:
+            status ``"not_converged"`` or ``"unusable"``); otherwise the result says so.
         max_iter, gtol, ftol: L-BFGS iteration budget and stopping tolerances
             (``max|∇f| <= gtol`` in unconstrained space, or relative decrease ``<= ftol`` for 5
             iterations).
@@ -142,7 +133,14 @@ def fit(
         >>> res.success
         True
     """
+    check_fit_options(
+        metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
+        num_starts=num_starts, key=key, exclude_warmup=exclude_warmup, max_iter=max_iter,
+        gtol=gtol, ftol=ftol, stderr=stderr, keep=keep, screen_iter=screen_iter,
+        vectorize=vectorize, throw=throw, compiler_options=compiler_options,
+    )
     law = resolve_law(law)
+    runs = coerce_runs(runs)
     cands = tuple(law.candidates()) if hasattr(law, "candidates") else (law,)
     kwargs = dict(
         metric=metric, init=init, bounds=bounds, fixed=fixed, loss=loss, delta=delta,
@@ -165,45 +163,71 @@ def fit(
         }
         result = results[best].replace(selection=selection)
     if throw and not result.success:
-        raise FitError(result.report())
+        raise FitError(f"fit status {result.status!r}:\n{result.report()}")
     return result
 
 
 def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts, key, steps,
              exclude_warmup, weights, max_iter, gtol, ftol, stderr, keep, screen_iter,
-             compiler_options, vectorize) -> FitResult:
-    inputs = prepare_inputs(law, runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
-    inputs = apply_weights(inputs, weights)
-    n_points = check_observations(inputs, metric, loss)
-    prob = setup_problem(
-        law, inputs, init=init, bounds=bounds, fixed=fixed, loss=loss,
-        num_starts=num_starts, key=key, n_points=n_points,
-    )
-    cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
-                 screen_iter=int(screen_iter), keep=None if keep is None else int(keep),
-                 compiler_options=compiler_options, vectorize=vectorize)
-    solve = program(law, cfg)
-    y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
-    z, f, gmax, iters, status = jax.device_get(
-        solve(prob.z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
-              np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
-    )
-    return finish(law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric, loss=loss,
-                  delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
-                  from_runs=is_runs(runs))
+             compiler_options, vectorize, max_points=FIT_POINTS) -> FitResult:
+    plan = fit_plan(law, runs, metric=metric, steps=steps, weights=weights, max_points=max_points)
+    prob = cfg = z = f = None
+    tried = []
+    for level, layout_law in enumerate(plan.layouts):
+        inputs = plan.inputs(layout_law, runs, metric=metric, exclude_warmup=exclude_warmup, weights=weights)
+        if prob is None:
+            n_points = check_observations(inputs, metric, loss)
+            prob = setup_problem(
+                layout_law, inputs, init=init, bounds=bounds, fixed=fixed, loss=loss,
+                num_starts=num_starts, key=key, n_points=n_points,
+            )
+            cfg = Config(prob.names, prob.free, prob.kinds, loss, int(max_iter),
+                         screen_iter=int(screen_iter), keep=None if keep is None else int(keep),
+                         compiler_options=compiler_options, vectorize=vectorize)
+            z0 = prob.z0
+        else:  # warm restart of the best start on the finer layout
+            best = int(np.nanargmin(np.where(np.isfinite(f), f, np.inf)))
+            z0 = z[best : best + 1]
+        y = np.where(np.asarray(inputs.weight) > 0, np.asarray(inputs.y, np.float64), 1.0)
+        out = jax.device_get(
+            program(layout_law, cfg)(z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
+                                     np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
+        )
+        if level == 0:
+            z, f, gmax, iters, status = (np.array(a) for a in out)
+        else:  # the refined start replaces the best one; the other starts keep their outcome
+            for arr, new in zip((z, f, gmax, iters, status), out, strict=True):
+                arr[best] = new[0] if arr is not iters else arr[best] + new[0]
+        if len(plan.layouts) == 1:
+            break
+        bound = plan.relative_bound(layout_law, prob, z, f, inputs)
+        tried.append({"law": layout_law.options(), "error_bound": bound})
+        if bound <= plan.tolerance:
+            break
+    result = finish(layout_law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric,
+                    loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
+                    from_runs=is_runs(runs), n_effective=plan.effective_points(inputs))
+    result = result.replace(law=law, layout=plan.record(tried))
+    if is_runs(runs):  # the extrapolation guard's LR range (lawfit.fitting._guard)
+        from lawfit.fitting._guard import fitted_lr_range
+
+        result = result.replace(fitted_lr=fitted_lr_range([runs] if hasattr(runs, "run_id") else runs))
+    return result
 
 
 def is_runs(runs) -> bool:
-    """True for a Run, RunSet or list of runs (their points are indexed by training step)."""
+    """True for a Run, RunSet, list of runs or a path to logs (points indexed by training step)."""
+    import os
+
     from lawfit.runs import Run, RunSet
 
-    if isinstance(runs, (Run, RunSet)):
+    if isinstance(runs, (Run, RunSet, str, os.PathLike)):
         return True
     return isinstance(runs, (list, tuple)) and bool(runs) and all(isinstance(r, Run) for r in runs)
 
 
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,
-           exclude_warmup, stderr, from_runs=True) -> FitResult:
+           exclude_warmup, stderr, from_runs=True, n_effective=None) -> FitResult:
     """Assemble a FitResult from solver outputs of one data set (numpy arrays)."""
     from lawfit import __version__
     from lawfit.fitting._uncertainty import gauss_newton
@@ -251,26 +275,46 @@ def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, d
     nonid: tuple[str, ...] = ()
     stats: dict[str, float] = {"objective": objective}
     if best is not None and stderr:  # stderr=False (e.g. fit_many of many curves) skips it
-        gn = gauss_newton(law, inputs, params, prob.free, loss=loss, delta=delta)
+        gn = gauss_newton(law, inputs, params, prob.free, loss=loss, delta=delta, n_effective=n_effective)
         stats.update(gn["stats"])
         cov = gn["covariance"]
         nonid = gn["nonidentifiable"]
         with np.errstate(invalid="ignore"):
             sd = np.sqrt(np.where(np.diag(cov) >= 0, np.diag(cov), np.nan))
         se = dict(zip(prob.free, sd.tolist(), strict=True))
-    warnings = law_diagnostics(law, params, inputs) if best is not None else ()
+    diagnostics = law_diagnostics(law, params, inputs) if best is not None else ()
     horizon = fitted_horizon(inputs) if from_runs else None
     import jax as _jax
 
+    used = np.asarray(inputs.weight) > 0
+    yhat = fitted_predictions(law, params, inputs)[used] if best is not None else np.zeros(0)
+    status, quality, warnings = assess(
+        converged=success, params=params, free=prob.free, bounds=prob.bounds,
+        at_bounds=at_bounds, stderr=se, nonidentifiable=nonid,
+        y=np.asarray(inputs.y, np.float64)[used], yhat=yhat, starts=starts, diagnostics=diagnostics,
+    )
+    if status == "unusable":
+        message += "; UNUSABLE: " + ", ".join(dict.fromkeys(
+            i["code"] for i in quality["issues"] if i["severity"] == "unusable"))
     return FitResult(
         law=law, params=params, fixed=dict(prob.fixed), bounds=dict(prob.bounds), stderr=se,
-        covariance=cov, covariance_names=prob.free, objective=objective, success=success,
+        covariance=cov, covariance_names=prob.free, objective=objective,
+        success=status in ("ok", "doubtful"), status=status, quality=quality,
         message=message, starts=starts, n_converged=n_conv, at_bounds=tuple(at_bounds),
         metric=metric, loss=loss, delta=float(delta), exclude_warmup=exclude_warmup,
         n_points=int(np.sum(np.asarray(inputs.weight) > 0)), run_ids=tuple(inputs.run_ids),
         stats=stats, versions={"lawfit": __version__, "jax": _jax.__version__},
         nonidentifiable=nonid, warnings=warnings, fitted_horizon=horizon,
     )
+
+
+def fitted_predictions(law, params, inputs) -> np.ndarray:
+    """The law's predictions at every point of ``inputs`` (the compiled predict program)."""
+    from lawfit.fitting._predict import predict_program
+
+    values = {k: np.float64(params[k]) for k in law.param_names}
+    with np.errstate(all="ignore"):
+        return np.asarray(predict_program(law)(values, inputs.x), np.float64)
 
 
 def law_diagnostics(law, params, inputs) -> tuple[str, ...]:

@@ -68,8 +68,11 @@ def evaluate(result: Any, runs: Any, *, metric: str | None = None) -> dict[str, 
     Example:
         >>> # lawfit.evaluate(result, mpl_runs("400M").select(MPL_TEST))["mean"]["r2"]
     """
+    from lawfit.fitting._result import FitResult
     from lawfit.laws._base import LawInputs
 
+    if not isinstance(result, FitResult):
+        raise ValueError(f"result must be a lawfit FitResult (from lawfit.fit), got {type(result).__name__}")
     law = result.law
     if isinstance(runs, LawInputs):
         inputs = runs

@@ -3,7 +3,7 @@
 Everything needed to predict again is stored: the law spec (name + options, i.e. convention,
 lambda, ...), the natural parameters as float64, the fit settings, the per-start outcomes, the
 local (Gauss-Newton) uncertainty and optional bootstrap draws. ``to_dict`` is JSON-able and
-``load_fit`` rebuilds a result whose predictions are bit-identical.
+``load_fit`` (:mod:`lawfit.fitting._load`) rebuilds a result whose predictions are bit-identical.
 """
 
 from __future__ import annotations
@@ -20,13 +20,21 @@ import numpy as np
 
 from lawfit._x64 import x64
 
-__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "load_fit"]
+__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT", "UndefinedPredictionWarning"]
+
+FORMAT = "lawfit.FitResult/1"  # the artifact version written by to_dict (lawfit.fitting._load reads it)
 
 
 class ExtrapolationWarning(UserWarning):
     """:meth:`FitResult.predict` was asked for steps beyond the fitted horizon (the largest
-    step among the fitted points). The prediction is still returned; filter the warning with
+    step among the fitted points) or for a run whose peak LR lies outside the fitted runs' peak
+    LRs. The prediction is still returned; filter the warning with
     ``warnings.simplefilter("ignore", lawfit.fitting.ExtrapolationWarning)`` when intended."""
+
+
+class UndefinedPredictionWarning(UserWarning):
+    """:meth:`FitResult.predict` was asked for steps where the law gives no value (e.g. inside
+    the warmup for the MPL ``"paper"`` convention): those entries are NaN, never dropped."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,19 @@ def _floats(a: Any) -> Any:
     return [_floats(v) for v in a]
 
 
+def _jsonable(obj: Any) -> Any:
+    """``obj`` (dicts, lists, numbers, strings) with non-finite floats as strings."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _floats(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
 def _unfloats(a: Any) -> Any:
     if isinstance(a, list):
         return [_unfloats(v) for v in a]
@@ -110,7 +131,15 @@ class FitResult:
             :func:`lawfit.bootstrap` for a global picture).
         covariance_names: free parameter names, the order of ``covariance``.
         objective: best objective (sum of ``w ρ(r)``).
-        success: True when the best start converged.
+        success: True when the fit is usable: ``status`` is ``"ok"`` or ``"doubtful"`` (the best
+            start converged and no quality rule marks it unusable).
+        status: ``"ok"`` (converged, no quality issue), ``"doubtful"`` (usable, with warnings),
+            ``"unusable"`` (converged, but e.g. not identified or a poor fit of the fitted data)
+            or ``"not_converged"``. The rules: docs/fitting.md, "Fit quality"
+            (:mod:`lawfit.fitting._quality`).
+        quality: ``{"r2", "rel_rmse", "max_rel_error", "points_per_parameter", "issues":
+            [{"code", "severity", "message"}]}`` on the fitted data (``None`` for results not
+            made by the engine).
         message: human-readable status.
         starts: per-start outcomes.
         n_converged: number of converged starts.
@@ -127,11 +156,24 @@ class FitResult:
         nonidentifiable: free parameters the data do not identify (Gauss-Newton: a scaled
             singular direction, see :mod:`lawfit.fitting._uncertainty`); their ``stderr`` is
             ``inf``, never a misleadingly small number.
-        warnings: messages of the law's own checks at the fitted parameters
-            (``law.diagnostics(params, inputs)``, e.g. violated D-CPT trend requirements).
+        warnings: one message per quality issue, prefixed with its code (``"[at_bound] ..."``,
+            ``"[not_identified] ..."``), including the law's own checks at the fitted parameters
+            (``"[law_diagnostics] ..."``, e.g. violated D-CPT trend requirements).
         fitted_horizon: ``{"steps": (min, max), "runs": {run_id: (min, max)}}``: the global steps
             of the points the fit saw (``None`` for inputs not indexed by step, e.g. tables).
             :meth:`predict` beyond ``max`` emits an :class:`ExtrapolationWarning`.
+        layout: how the fit was computed, chosen automatically (``None`` for tables): the fitting
+            ``points`` (``{"max_per_run", "runs": {run_id: [observed, used]}}``, plus ``"steps"``
+            ``{run_id: [...]}`` when a run was thinned) and, for laws with an approximate fitting
+            layout (``MultiPowerLaw(mode="auto")``), the ``"law"`` options used, its rigorous
+            ``"error_bound"`` (max relative, at the fitted parameters), the ``"noise"`` estimate
+            of the data (log units), the ``"tolerance"`` and the layouts ``"tried"``.
+            Predictions, :meth:`evaluate` and reports always use the exact law.
+        fitted_lr: ``(min, max)`` peak LR of the fitted runs (None when unknown). :meth:`predict`
+            for a run whose peak LR lies outside it (by more than 10 %) emits an
+            :class:`ExtrapolationWarning` (:mod:`lawfit.fitting._guard`).
+        model_error: ``{"scale": σ, ...}``: a relative (log-scale) model-error term added to
+            prediction bands (:mod:`lawfit.fitting._calibration`), or None.
     """
 
     law: Any
@@ -161,6 +203,20 @@ class FitResult:
     nonidentifiable: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     fitted_horizon: dict[str, Any] | None = None
+    layout: dict[str, Any] | None = None
+    fitted_lr: tuple[float, float] | None = None
+    model_error: dict[str, Any] | None = None
+    status: str = ""
+    quality: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        from lawfit.fitting._quality import STATUSES
+
+        if not self.status:  # a hand-made result: its status follows ``success``
+            object.__setattr__(self, "status", "ok" if self.success else "not_converged")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {list(STATUSES)}, got {self.status!r}")
+        object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
 
     @property
     def fitted_steps(self) -> tuple[int, int] | None:
@@ -191,9 +247,13 @@ class FitResult:
         Args:
             target: a :class:`lawfit.Run` / :class:`lawfit.RunSet`, a 1-D per-step LR array
                 (from step 0), a schedule (callable of the step, or a spec dict; needs ``steps``),
-                or ``LawInputs`` (e.g. ``Chinchilla.table(N, D)``).
-            steps: global steps to predict at (default: the run's observed steps, or every step
-                of an LR array).
+                the law's own table (a ``MixtureTable`` for D-CPT/CMR, ``{"N": [...], "D": [...]}``
+                for Chinchilla, ``{"N", "D", "r"}`` for D-CPT) or ``LawInputs`` (e.g.
+                ``Chinchilla.table(N, D)``).
+            steps: global steps to predict at (default: the points the law takes from the run,
+                i.e. its observed steps outside any region where the law is undefined; every step
+                of an LR array). Explicit steps are returned exactly, in the order given: NaN
+                (with an :class:`UndefinedPredictionWarning`) where the law is undefined.
             band: ``None``, a coverage in (0, 1) such as ``0.9``, or a ``(lower_q, upper_q)``
                 pair. Needs bootstrap draws (:func:`lawfit.bootstrap`).
 
@@ -204,41 +264,74 @@ class FitResult:
             For a single run / array / schedule / inputs: a ``[P]`` float64 array, or
             ``(prediction, lower, upper)`` with ``band``. For a RunSet: ``{run_id: that}``.
         """
-        from lawfit.fitting._predict import prepare_target
+        from lawfit.fitting._predict import align, prepare_target
 
-        inputs, split = prepare_target(self, target, steps, metric=metric)
+        if metric is not None and (not isinstance(metric, str) or not metric):
+            raise ValueError(f"metric must be a metric name such as 'loss' or None, got {metric!r}")
+        inputs, split, wanted = prepare_target(self, target, steps, metric=metric)
         self._check_horizon(target, inputs)
         pred = self.predict_inputs(inputs)
         if band is not None:
             lo, hi = self._band(inputs, band)
+        run_index = np.asarray(inputs.run_index)
+        if wanted is not None:  # exactly the requested steps, NaN where the law gives no value
+            if band is not None:
+                lo, hi = align(inputs, lo, wanted)[0], align(inputs, hi, wanted)[0]
+            pred, run_index = align(inputs, pred, wanted)
+        undefined = ~np.isfinite(pred)
+        if undefined.any():  # never an inf that looks like a number: NaN, and say so
+            pred = np.where(undefined, np.nan, pred)
+            warnings.warn(
+                f"{int(undefined.sum())} of the {pred.size} requested points have no prediction "
+                f"(NaN): the law {self.law!r} is undefined there (e.g. inside the warmup for the "
+                "MPL 'paper' convention, or at step 0 where the LR area is 0)",
+                UndefinedPredictionWarning,
+                stacklevel=3,
+            )
         if split is None:
             return pred if band is None else (pred, lo, hi)
         out = {}
         for i, rid in enumerate(split):
-            sel = np.asarray(inputs.run_index) == i
+            sel = run_index == i
             out[rid] = pred[sel] if band is None else (pred[sel], lo[sel], hi[sel])
         return out
 
     def _check_horizon(self, target: Any, inputs: Any) -> None:
+        for msg in self._extrapolation(target, inputs):
+            warnings.warn(msg, ExtrapolationWarning, stacklevel=4)
+
+    def extrapolation(self, target: Any, steps: Any = None) -> list[str]:
+        """Why predicting ``target`` (as in :meth:`predict`) extrapolates: messages for steps
+        beyond the fitted horizon and for peak LRs outside the fitted range; ``[]`` if neither.
+        For apps that show the warning next to a prediction."""
+        from lawfit.fitting._predict import prepare_target
+
+        inputs, _ = prepare_target(self, target, steps)
+        return self._extrapolation(target, inputs)
+
+    def _extrapolation(self, target: Any, inputs: Any) -> list[str]:
+        from lawfit.fitting._guard import lr_messages, target_lrs
         from lawfit.laws._base import LawInputs
 
-        if self.fitted_horizon is None or isinstance(target, LawInputs) or np.size(inputs.steps) == 0:
-            return
+        if isinstance(target, LawInputs):
+            return []
+        out = lr_messages(self.fitted_lr, target_lrs(target))
+        if self.fitted_horizon is None or np.size(inputs.steps) == 0:
+            return out
         hi = int(self.fitted_horizon["steps"][1])
         top = int(np.max(inputs.steps))
         if top > hi:
-            warnings.warn(
+            out.insert(0,
                 f"predicting up to step {top}, beyond the fitted horizon (the fit saw steps "
-                f"{self.fitted_horizon['steps'][0]}..{hi}): this is an extrapolation",
-                ExtrapolationWarning,
-                stacklevel=4,
+                f"{self.fitted_horizon['steps'][0]}..{hi}): this is an extrapolation"
             )
+        return out
 
     def _band(self, inputs: Any, band: Any) -> tuple[np.ndarray, np.ndarray]:
-        if not self.draws:
+        if not self.draws and not self.model_error:
             raise ValueError(
-                "band= needs bootstrap draws; run result = lawfit.bootstrap(result, runs, n=200) "
-                "first"
+                "band= needs bootstrap draws or a model-error term; run result = "
+                "lawfit.bootstrap(result, runs, n=200) and/or lawfit.calibrate(result, ...) first"
             )
         if isinstance(band, (int, float)):
             if not 0 < band < 1:
@@ -248,11 +341,17 @@ class FitResult:
             q = tuple(float(v) for v in band)
             if len(q) != 2 or not 0 <= q[0] < q[1] <= 1:
                 raise ValueError(f"band must be (lower_q, upper_q) with 0 <= lower < upper <= 1, got {band!r}")
+        from lawfit.fitting._calibration import widen
         from lawfit.fitting._predict import predict_draws
 
-        preds = predict_draws(self, inputs)
-        ok = np.all(np.isfinite(preds), axis=1)
-        lo, hi = np.quantile(preds[ok], q, axis=0)
+        center = self.predict_inputs(inputs)
+        lo = hi = center
+        if self.draws:
+            preds = predict_draws(self, inputs)
+            ok = np.all(np.isfinite(preds), axis=1)
+            lo, hi = np.quantile(preds[ok], q, axis=0)
+        if self.model_error:
+            lo, hi = widen(center, lo, hi, q, float(self.model_error["scale"]))
         return lo, hi
 
     def evaluate(self, runs: Any, **kwargs: Any) -> dict[str, Any]:
@@ -265,8 +364,13 @@ class FitResult:
     def report(self) -> str:
         """An lmfit-like text report."""
         lines = [f"[[Fit]] {self.law!r}"]
-        status = "success" if self.success else "FAILED"
-        lines.append(f"    status             = {status}: {self.message}")
+        lines.append(f"    status             = {self.status}: {self.message}")
+        if self.quality is not None:
+            codes = ", ".join(dict.fromkeys(i["code"] for i in self.quality.get("issues", ()))) or "none"
+            lines.append(
+                f"    fit quality        = R² {self.quality.get('r2', math.nan):.6g} on the fitted "
+                f"data; issues: {codes}"
+            )
         if self.starts is not None:
             k = len(self.starts.status)
             lines.append(f"    starts converged   = {self.n_converged} / {k}")
@@ -277,6 +381,11 @@ class FitResult:
         if self.fitted_horizon is not None:
             a, b = self.fitted_horizon["steps"]
             lines.append(f"    fitted steps       = {a}..{b} (predictions beyond {b} extrapolate)")
+        lines.extend(_layout_lines(self.layout))
+        if self.fitted_lr is not None:
+            lines.append(f"    fitted peak LRs    = {self.fitted_lr[0]:.3g}..{self.fitted_lr[1]:.3g}")
+        if self.model_error:
+            lines.append(f"    model error (band) = {100 * float(self.model_error['scale']):.3g} % (relative, 1 sigma)")
         lines.append(f"    objective ({self.loss}, delta={self.delta:g}) = {self.objective:.10g}")
         for k, v in self.stats.items():
             if k != "objective":
@@ -311,7 +420,7 @@ class FitResult:
                 "is reported as inf. Fix some of them (fixed=...) or add data that separate them"
             )
         if self.warnings:
-            lines.append("[[Warnings]] (law diagnostics at the fitted parameters)")
+            lines.append("[[Warnings]] (fit quality and law diagnostics; docs/fitting.md)")
             lines.extend(f"    ! {m}" for m in self.warnings)
         if self.fitted_horizon is not None and len(self.fitted_horizon["runs"]) > 1:
             lines.append("[[Fitted horizon]] (steps per run)")
@@ -340,7 +449,7 @@ class FitResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict (floats kept exactly; NaN/inf as strings)."""
         return {
-            "format": "lawfit.FitResult/1",
+            "format": FORMAT,
             "versions": dict(self.versions),
             "law": self.law.to_spec(),
             "params": {k: _floats(v) for k, v in self.params.items()},
@@ -351,6 +460,8 @@ class FitResult:
             "covariance_names": list(self.covariance_names),
             "objective": _floats(self.objective),
             "success": bool(self.success),
+            "status": self.status,
+            "quality": None if self.quality is None else _jsonable(self.quality),
             "message": self.message,
             "starts": None if self.starts is None else self.starts.to_dict(),
             "n_converged": int(self.n_converged),
@@ -371,6 +482,9 @@ class FitResult:
                 "steps": [int(v) for v in self.fitted_horizon["steps"]],
                 "runs": {k: [int(a), int(b)] for k, (a, b) in self.fitted_horizon["runs"].items()},
             },
+            "layout": self.layout,
+            "fitted_lr": None if self.fitted_lr is None else [float(v) for v in self.fitted_lr],
+            "model_error": self.model_error,
         }
 
     def to_json(self, path: str | Path | None = None, **kwargs: Any) -> str:
@@ -384,68 +498,28 @@ class FitResult:
         return replace(self, **changes)
 
 
-def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
-    """Rebuild a :class:`FitResult` from :meth:`FitResult.to_dict` output or a JSON file path.
-
-    Example:
-        >>> # res2 = lawfit.load_fit(res.to_dict()); res2.predict(run) == res.predict(run)
-    """
-    from lawfit.laws import from_spec
-
-    if isinstance(source, (str, Path)):
-        p = Path(source)
-        if not p.exists():
-            raise ValueError(f"load_fit: no file {str(p)!r}")
-        try:
-            d = json.loads(p.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"load_fit: {str(p)!r} is not valid JSON ({e})") from None
-    else:
-        d = dict(source)
-    if not str(d.get("format", "")).startswith("lawfit.FitResult/"):
-        raise ValueError(
-            f"load_fit: not a lawfit fit (format={d.get('format')!r}); pass FitResult.to_dict() output"
-        )
-    law = from_spec(d["law"])
-    fl = lambda v: float(_unfloats(v))  # noqa: E731
-    cov = d.get("covariance")
-    draws = d.get("draws")
-    return FitResult(
-        law=law,
-        params={k: fl(v) for k, v in d["params"].items()},
-        fixed={k: fl(v) for k, v in d.get("fixed", {}).items()},
-        bounds={k: (fl(a), fl(b)) for k, (a, b) in d.get("bounds", {}).items()},
-        stderr=None if d.get("stderr") is None else {k: fl(v) for k, v in d["stderr"].items()},
-        covariance=None if cov is None else np.asarray(_unfloats(cov), dtype=np.float64),
-        covariance_names=tuple(d.get("covariance_names", ())),
-        objective=fl(d.get("objective", "nan")),
-        success=bool(d.get("success", False)),
-        message=d.get("message", ""),
-        starts=None if d.get("starts") is None else StartOutcomes.from_dict(d["starts"]),
-        n_converged=int(d.get("n_converged", 0)),
-        at_bounds=tuple(d.get("at_bounds", ())),
-        metric=d.get("metric", "loss"),
-        loss=d.get("loss", "huber_log"),
-        delta=float(d.get("delta", 1e-3)),
-        exclude_warmup=d.get("exclude_warmup"),
-        n_points=int(d.get("n_points", 0)),
-        run_ids=tuple(d.get("run_ids", ())),
-        stats={k: fl(v) for k, v in d.get("stats", {}).items()},
-        selection=d.get("selection"),
-        draws=None if draws is None else {k: np.asarray(_unfloats(v), dtype=np.float64) for k, v in draws.items()},
-        bootstrap_info=d.get("bootstrap_info"),
-        versions=dict(d.get("versions", {})),
-        # fields added later: absent in older JSON
-        nonidentifiable=tuple(d.get("nonidentifiable") or ()),
-        warnings=tuple(d.get("warnings") or ()),
-        fitted_horizon=_horizon(d.get("fitted_horizon")),
-    )
-
-
-def _horizon(h: Any) -> dict[str, Any] | None:
-    if not h:
-        return None
-    return {
-        "steps": (int(h["steps"][0]), int(h["steps"][1])),
-        "runs": {str(k): (int(a), int(b)) for k, (a, b) in (h.get("runs") or {}).items()},
-    }
+def _layout_lines(layout: Mapping[str, Any] | None) -> list[str]:
+    """Report lines of :attr:`FitResult.layout` (fitting points and approximate layout)."""
+    if not layout:
+        return []
+    out = []
+    pts = layout.get("points")
+    if pts:
+        obs = sum(int(a) for a, _ in pts["runs"].values())
+        used = sum(int(b) for _, b in pts["runs"].values())
+        how = (f"{used} of {obs} observed (at most {pts['max_per_run']} per run, weighted so each run "
+               "counts fully)" if used < obs else f"all {obs} observed")
+        out.append(f"    fitting points     = {how}")
+    if layout.get("law") is not None:
+        opts = layout["law"]
+        desc = "exact per-step sum" if opts.get("mode") == "exact" else (
+            f"blocks of {opts['block_size']} ({opts['block_anchor']}), x{opts['far_factor']} beyond "
+            f"{opts['far_steps']} steps" + (", geometric near each point" if opts.get("near_exact") else ""))
+        out.append(f"    fitting layout     = {desc}; rigorous error bound {layout['error_bound']:.2g} "
+                   f"<= {layout['tolerance']:.2g} ({layout['noise_fraction']:g} x noise "
+                   f"{layout['noise']:.2g}, log units)" if layout["error_bound"] <= layout["tolerance"]
+                   else f"    fitting layout     = {desc}; error bound {layout['error_bound']:.2g} "
+                   f"ABOVE tolerance {layout['tolerance']:.2g}")
+        if len(layout.get("tried", ())) > 1:
+            out.append(f"    layout refinements = {len(layout['tried']) - 1} (warm restarts on finer layouts)")
+    return out

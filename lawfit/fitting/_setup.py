@@ -44,10 +44,10 @@ def apply_weights(inputs: Any, weights: Any) -> Any:
             raise ValueError(
                 f"weights: unknown run ids {unknown}; the runs are {list(inputs.run_ids)}"
             )
-        per_run = np.array([float(weights.get(r, 1.0)) for r in inputs.run_ids])
+        per_run = np.array([_number(f"weights[{r!r}]", weights.get(r, 1.0)) for r in inputs.run_ids])
         factor = per_run[np.asarray(inputs.run_index)]
     else:
-        factor = np.asarray(weights, dtype=np.float64)
+        factor = _numbers("weights", weights)
         if factor.shape != w.shape:
             raise ValueError(
                 f"weights: a per-point array must have shape {w.shape} (one per fitted point), got "
@@ -116,7 +116,7 @@ def setup_problem(
     names = tuple(specs)
     for kind, given in (("fixed", fixed), ("bounds", bounds), ("init", init)):
         _check_names(kind, given, names, law)
-    fixed = {k: float(v) for k, v in (fixed or {}).items()}
+    fixed = {k: _number(f"fixed[{k!r}]", v) for k, v in (fixed or {}).items()}
     all_bounds = {}
     for n, p in specs.items():
         lo, hi = p.lower, p.upper
@@ -156,7 +156,7 @@ def setup_problem(
         his.append(hi)
 
     # -- starting points (natural units) -------------------------------------------------------
-    user = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in (init or {}).items()}
+    user = {k: np.atleast_1d(_numbers(f"init[{k!r}]", v)) for k, v in (init or {}).items()}
     for n, vals in user.items():
         if n in fixed:
             raise ValueError(f"init[{n!r}] given for a fixed parameter; drop it from init or fixed")
@@ -209,6 +209,23 @@ def setup_problem(
     return Problem(
         names, free, fixed, all_bounds, tuple(kinds), lo_a, hi_a, fixed_vals, rows, z0
     )
+
+
+def _numbers(name: str, value: Any) -> np.ndarray:
+    """``value`` as a float64 array, or a ValueError naming ``name``."""
+    if isinstance(value, (str, bytes)):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+
+
+def _number(name: str, value: Any) -> float:
+    a = _numbers(name, value)
+    if a.ndim != 0:
+        raise ValueError(f"{name} must be one number, got {value!r}")
+    return float(a)
 
 
 def _seed(key: Any) -> int:

@@ -113,8 +113,12 @@ def scaled_covariance(J: np.ndarray, w: np.ndarray | None = None, *, rcond: floa
 
 
 def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[str, ...], *, loss: str,
-                 delta: float = 1e-3) -> dict[str, Any]:
-    """Gauss-Newton covariance of the free natural parameters at ``params`` (module docstring)."""
+                 delta: float = 1e-3, n_effective: float | None = None) -> dict[str, Any]:
+    """Gauss-Newton covariance of the free natural parameters at ``params`` (module docstring).
+
+    ``n_effective``: the number of observations the weighted points stand for, when the weights
+    are frequency weights of a point selection (``lawfit.runs.fitting_points``); it replaces the
+    point count ``n`` in ``n - F`` and ``K``."""
     key = law_key(law)
     fn = _jac_program(_Holder(law, key), free, loss)
     theta = np.array([params[n] for n in free], dtype=np.float64)
@@ -124,6 +128,7 @@ def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[st
     e, J = (np.asarray(a) for a in fn(theta, rest, inputs.x, y, w))
     used = w > 0
     n, F = int(np.sum(used)), len(free)
+    n_obs = n if n_effective is None else float(n_effective)
     eu, wu = e[used], w[used]
     finite_J = bool(np.all(np.isfinite(J[used]))) and F > 0
     if finite_J:
@@ -131,7 +136,7 @@ def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[st
         rank = int(np.sum(S > RCOND * S[0])) if S.size and S[0] > 0 else 0
     else:
         rank = F
-    dof = max(n - rank, 1)  # identified directions only (a non-identified one fits nothing)
+    dof = max(n_obs - rank, 1)  # identified directions only (a non-identified one fits nothing)
     if loss.startswith("huber"):
         psi, dpsi = np.clip(eu, -delta, delta), (np.abs(eu) <= delta).astype(np.float64)
     else:
@@ -139,7 +144,7 @@ def gauss_newton(law: Any, inputs: Any, params: dict[str, float], free: tuple[st
     m = float(np.sum(wu * dpsi) / np.sum(wu)) if n else 0.0
     var_dpsi = float(np.sum(wu * (dpsi - m) ** 2) / np.sum(wu)) if n else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        K = 1.0 + (rank / max(n, 1)) * var_dpsi / m**2 if m > 0 else np.inf
+        K = 1.0 + (rank / max(n_obs, 1)) * var_dpsi / m**2 if m > 0 else np.inf
         s2 = float(np.sum(wu * psi**2) / dof) / m**2 if m > 0 else np.inf
     nonid: tuple[str, ...] = ()
     cond = np.nan
@@ -208,20 +213,32 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     """
     import jax
 
+    from lawfit._validate import check_choice, check_int
     from lawfit._x64 import x64
-    from lawfit.fitting._fit import prepare_inputs
+    from lawfit.fitting._layout import refit_inputs
+    from lawfit.fitting._options import check_key, check_solver
+    from lawfit.fitting._result import FitResult
     from lawfit.fitting._setup import _seed
     from lawfit.fitting._solve import CONVERGED, NONFINITE, Config, program, resolve_vectorize
     from lawfit.fitting._transforms import resolve, to_natural_np, to_unconstrained
 
+    if not isinstance(result, FitResult):
+        raise ValueError(f"result must be a lawfit FitResult (from lawfit.fit), got {type(result).__name__}")
+    check_int("n", n, minimum=1)
+    check_choice("kind", kind, ("runs", "points"))
+    check_key(key)
+    check_solver(max_iter=max_iter, gtol=gtol, ftol=ftol, vectorize=vectorize)
+    if not all(np.isfinite(result.params[k]) for k in result.covariance_names):
+        raise ValueError(
+            f"bootstrap: result has non-finite parameters ({result.status!r} fit); bootstrap a "
+            "converged fit"
+        )
+
     @x64
     def run():
-        if int(n) < 1:
-            raise ValueError(f"bootstrap: n must be >= 1, got {n!r}")
-        law = result.law
         if not result.covariance_names:
             raise ValueError("bootstrap: the result has no free parameters")
-        inputs = prepare_inputs(law, runs, metric=result.metric, steps=None, exclude_warmup=result.exclude_warmup)
+        law, inputs = refit_inputs(result, runs)  # the fit's own layout and points
         specs = {p.name: p for p in law.param_specs()}
         free = tuple(result.covariance_names)
         kinds, lo, hi = [], [], []

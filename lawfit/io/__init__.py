@@ -44,54 +44,81 @@ come back as lists, NaN payload bits are not kept). Writing goes to a temporary 
 over the target, so a crash never leaves a half-written table. Reading never modifies a source.
 Run ids and metric names with line breaks can only be written to Parquet.
 
-Formats (``format=``; detected from the path when omitted)
-----------------------------------------------------------
+Formats (``format=``; detected from the name, else from the content, when omitted)
+-------------------------------------------------------------------------------------
 Each also has a named reader (:func:`read_table`, :func:`read_wandb_csv`, :func:`read_wandb`,
 :func:`read_tensorboard`, :func:`read_trainer_state`, :func:`read_mlruns`, :func:`read_mlflow`,
-:func:`read_text_log`) that is :func:`read` with the format fixed.
+:func:`read_text_log`) that is :func:`read` with the format fixed. ``docs/importers.md`` has a
+sample of each.
 
 * ``csv`` / ``parquet`` / ``jsonl``: canonical tables, long tables (``run_id|run``, ``step``,
   ``metric``, ``value`` [, ``lr``]) and wide tables (a step column and one column per metric, e.g.
-  the Multi-Power-Law files ``step,lr,loss``; one run per file named after it, or grouped by a
-  ``run_id`` / ``run`` column). A folder of such files is read file by file.
+  the Multi-Power-Law files ``step,lr,loss`` or Lightning's ``metrics.csv``; one run per file
+  named after it, or grouped by a ``run_id`` / ``run`` column). Text columns with one value per
+  run (``schedule``, ``model_size``) become run metadata (``meta["metadata_columns"]``); a table
+  with only an ``epoch`` column uses epochs as steps. A folder of such files (and of ``.json``
+  exports) is read file by file.
 * ``wandb-csv``: a W&B panel export (``<run> - <metric>`` headers; ``__MIN``/``__MAX`` dropped).
+  A W&B *runs table* (one row per run) holds no curve and is refused with that explanation.
+* ``wandb-json``: a W&B run exported as JSON (``history`` as groups, columns or rows; ``config``,
+  ``summary``); ``config.resume_from=.../ckpts/N`` gives ``meta["branch_of"]``.
 * ``wandb-api``: paths are ``entity/project/run_id``; full history per key (``lawfit[wandb]``).
 * ``tensorboard``: ``events.out.tfevents.*`` files or log dirs, every scalar
   (``lawfit[tensorboard]``).
-* ``hf-trainer``: ``trainer_state.json`` (or a checkpoint dir holding one).
+* ``hf-trainer``: ``trainer_state.json`` (or a checkpoint dir holding one, or any JSON with a
+  ``log_history`` list).
 * ``mlflow``: an ``mlruns`` file store (no mlflow needed); ``mlflow-client``: run ids via
   ``MlflowClient`` (``lawfit[mlflow]``).
 * ``proxy``: a ``lawfit.proxy`` run directory (``meta.json`` + ``log.jsonl``) or a folder of them.
-* ``megatron``, ``nanotron``, ``torchtitan``, ``nanogpt``: stdout logs (regex, last resort).
+* ``megatron``, ``nanotron``, ``torchtitan``, ``nanogpt``, ``build-nanogpt``, ``modded-nanogpt``,
+  ``generic`` (``step N ... loss: x`` lines): stdout logs (regex, last resort).
 * ``.pkl`` / ``.pickle`` / ``.pt`` / ``.npy``...: refused (:class:`UnsafeFormatError`); convert to
-  Parquet or CSV where you trust the file.
+  Parquet or CSV where you trust the file. A Git LFS pointer in place of a file is named as such.
 
 Options of :func:`read`
 -----------------------
+Defaults import every log that holds a loss curve. Whatever they infer is announced with an
+:class:`InferenceWarning` and recorded in ``run.meta["inferred"]`` (``{"what", "from"}``); a log cut
+mid-line or mid-record raises a :class:`TruncationWarning` and is noted in ``meta["truncated"]``.
+
 * ``aliases``: ``{canonical: [keys]}`` extra metric aliases (priority over the built-in table,
   :data:`DEFAULT_ALIASES`), or ``False`` to keep logged names.
-* ``duplicates``: ``"error"`` (default) | ``"last"`` | ``"first"`` | ``"mean"`` for repeated
-  steps of resumed runs (recorded in ``meta["duplicates"]``).
+* ``duplicates``: ``"auto"`` (default: exact repeats merged without loss; a step going back in a
+  chronological log is a resumed run whose restarted values supersede; W&B history segments are
+  sorted and differing repeats averaged; recorded in ``meta["duplicates"]``) | ``"error"`` (steps
+  must increase strictly; the error names the line; nothing is ever re-sorted silently) |
+  ``"last"`` | ``"first"`` | ``"mean"`` (explicit: sort, then keep one value per step).
 * ``schedule``: a schedule spec dict, a lawfit schedule, or ``f(run_id) -> spec`` giving the
   exact per-step LR; logged LR points are checked against it (``check_schedule=False`` to skip).
 * ``lr_interpolation``: ``"linear"`` (default) | ``"previous"`` for sparse LR logs;
-  ``lr_extrapolate``: ``"error"`` (default) | ``"hold"`` before the first / after the last logged LR.
-* ``require_lr``: True (default) raises :class:`MissingLRError` for a run without LR (or whose
-  sparse LR log would need extrapolation); False gives ``lr=None`` and keeps any logged LR points
-  as the metric ``lr_logged``.
+  ``lr_extrapolate``: ``"auto"`` (default: a warmup, constant or decay recognised from the logged
+  values, see :func:`lawfit.io._lr.infer_lr_edges`) | ``"hold"`` | ``"error"`` before the first /
+  after the last logged LR.
+* ``require_lr``: None (default) imports a run without any LR as ``lr=None`` with a warning
+  (``meta["lr_unavailable"]``); True raises :class:`MissingLRError`; False is silent and keeps
+  logged LR points that would need extrapolation as the metric ``lr_logged``.
 * ``total_steps`` (int or ``f(run_id)``), ``meta`` (dict or ``f(run_id)``, merged into run meta),
   ``step_unit`` (``"step"`` | ``"samples"`` | ``"tokens"`` with ``samples_per_step`` /
   ``tokens_per_step``: x values converted to optimizer steps, unit recorded).
 * reader options: ``run_id`` (one-run files), ``delimiter``, ``encoding`` (default UTF-8),
-  ``run_column``, ``step_column``, ``ignore_columns``, ``metrics`` (W&B header split),
-  ``allow_partial_last_line`` (JSONL being written), ``keys`` / ``api`` (W&B, MLflow client),
-  ``tracking_uri``.
+  ``run_column``, ``step_column``, ``ignore_columns`` (any format: logged keys left out, recorded
+  in ``meta["ignored_columns"]``), ``metrics`` (W&B header split), ``allow_partial_last_line``
+  (JSONL being written), ``keys`` / ``api`` (W&B, MLflow client), ``tracking_uri``.
+
+Many files at once
+------------------
+:func:`read_each` reads each path on its own and returns an :class:`ImportReport`: the runs that
+imported, ``{path: error}`` for each one that did not, and the warnings (an upload page lists them
+all instead of stopping at the first bad file).
 
 Run surgery and LR helpers
 --------------------------
-:func:`merge_repeated` (the ``duplicates`` policies), :func:`join_branch` (a cooldown branch joined
-to its base run at ``at_step``), :func:`rebuild_lr` (sparse logged LR -> per-step array),
-:func:`resolve_aliases` (which logged key maps to ``loss`` / ``val_loss`` / ``lr``).
+:func:`resolve_repeats` / :func:`merge_repeated` (the ``duplicates`` policies), :func:`join_branch`
+(a cooldown branch joined to its base run in one call: the branch point from
+``meta["branch_of"]`` or the branch's first step, the branch's LR used only from there),
+:func:`join_branches` (every branch of a RunSet whose base is in it), :func:`branch_point`,
+:func:`rebuild_lr` (sparse logged LR -> per-step array), :func:`resolve_aliases` (which logged key
+maps to ``loss`` / ``val_loss`` / ``lr``).
 
 Errors
 ------
@@ -114,12 +141,15 @@ Example:
 """
 
 from lawfit.io._aliases import DEFAULT_ALIASES, resolve_aliases
+from lawfit.io._each import ImportReport, read_each
 from lawfit.io._errors import (
     DuplicateStepError,
     ImportError,  # noqa: A004 - documented: lawfit.io.ImportError subclasses ValueError
+    InferenceWarning,
     MissingExtraError,
     MissingLRError,
     ParseError,
+    TruncationWarning,
     UnsafeFormatError,
     UnsupportedFormatError,
 )
@@ -135,7 +165,14 @@ from lawfit.io._readers import (
     read_wandb,
     read_wandb_csv,
 )
-from lawfit.io._surgery import DUPLICATE_POLICIES, join_branch, merge_repeated
+from lawfit.io._surgery import (
+    DUPLICATE_POLICIES,
+    branch_point,
+    join_branch,
+    join_branches,
+    merge_repeated,
+    resolve_repeats,
+)
 from lawfit.io._table import COLUMNS, frame_to_runset, runset_to_frame
 
 __all__ = [
@@ -145,6 +182,9 @@ __all__ = [
     "FORMATS",
     "DuplicateStepError",
     "ImportError",
+    "ImportReport",
+    "InferenceWarning",
+    "TruncationWarning",
     "MissingExtraError",
     "MissingLRError",
     "ParseError",
@@ -152,10 +192,13 @@ __all__ = [
     "UnsupportedFormatError",
     "detect_format",
     "frame_to_runset",
+    "branch_point",
     "join_branch",
+    "join_branches",
     "lr_from_schedule",
     "merge_repeated",
     "read",
+    "read_each",
     "read_mlflow",
     "read_mlruns",
     "read_table",
@@ -166,6 +209,7 @@ __all__ = [
     "read_wandb_csv",
     "rebuild_lr",
     "resolve_aliases",
+    "resolve_repeats",
     "runset_to_frame",
     "write",
 ]

@@ -36,7 +36,10 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
         "loss_metrics/global_avg_loss",  # torchtitan
         "train/CE loss",  # OLMo-core
         "train/CrossEntropyLoss",  # OLMo
-        "train_loss",  # Lightning / generic
+        "train_loss",  # Lightning / generic, llm-baselines W&B JSON
+        "train_loss_step",  # Lightning self.log(on_step=True, on_epoch=True)
+        "train/loss_step",  # Lightning, logged with a '/' name
+        "train loss",  # generic stdout ("step 10 | train loss: 3.2")
     ),
     "val_loss": (
         "val_loss",
@@ -45,11 +48,16 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
         "val/loss",  # nanoGPT
         "lm loss validation",  # Megatron
         "validation_metrics/loss",  # torchtitan
+        "val_loss_epoch",  # Lightning self.log(on_epoch=True) under a _step/_epoch pair
+        "val loss",  # generic stdout
+        "validation loss",  # generic stdout
+        "valid loss",  # generic stdout
     ),
     "lr": (
         "lr",  # nanoGPT (W&B), nanotron
         "learning_rate",  # HF log_history
         "train/learning_rate",  # HF via W&B
+        "train_lr",  # llm-baselines W&B JSON
         "learning-rate",  # Megatron TensorBoard / W&B
         "learning rate",  # Megatron stdout
         "optim/LR (group 0)",  # OLMo-core

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 
 from lawfit.io._aliases import resolve_aliases
-from lawfit.io._errors import ImportError, MissingLRError
-from lawfit.io._lr import LR_EXTRAPOLATE, LR_KINDS, lr_from_schedule, rebuild_lr
-from lawfit.io._surgery import DUPLICATE_POLICIES, merge_repeated
+from lawfit.io._errors import ImportError, MissingLRError, note
+from lawfit.io._lr import LR_EXTRAPOLATE, LR_KINDS, infer_lr_edges, lr_from_schedule, rebuild_lr
+from lawfit.io._surgery import DUPLICATE_POLICIES, resolve_repeats
 from lawfit.runs import Run
 
 STEP_UNITS = ("step", "samples", "tokens")
+MAX_STEPS = 2**28  # 2 GiB of float64 LR: far beyond any optimizer-step count
 
 
 @dataclass
@@ -31,6 +32,8 @@ class RawRun:
     metrics: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    lines: dict[str, np.ndarray] = field(default_factory=dict)  # source line of each point
+    chronological: bool = True  # points are in the order they were logged
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,11 @@ class BuildOptions:
     """Options shared by every reader (see :func:`lawfit.io.read`)."""
 
     aliases: Mapping[str, Sequence[str]] | bool | None = None
-    duplicates: str = "error"
+    duplicates: str = "auto"
     lr_interpolation: str = "linear"
-    lr_extrapolate: str = "error"
+    lr_extrapolate: str = "auto"
     schedule: Any = None
-    require_lr: bool = True
+    require_lr: bool | None = None
     total_steps: int | Mapping[str, int] | None = None
     step_unit: str = "step"
     samples_per_step: int | None = None
@@ -128,28 +131,37 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
         meta["aliases"] = {v: k for k, v in renamed.items()}
     lr_key = next((k for k, v in names.items() if v == "lr"), None)
     metrics: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    repeated: dict[str, int] = {}
+    reports: dict[str, dict] = {}
     lr_points = None
     for key, (steps, values) in raw.metrics.items():
         name = names.get(key, key)
         steps = _convert_steps(np.asarray(steps, dtype=np.int64), opts, raw, key)
-        n = steps.size
-        s, v = merge_repeated(
-            steps, values, opts.duplicates, run_id=raw.run_id, metric=key, path=raw.path
+        s, v, report = resolve_repeats(
+            steps,
+            values,
+            opts.duplicates,
+            run_id=raw.run_id,
+            metric=key,
+            path=raw.path,
+            lines=raw.lines.get(key),
+            chronological=raw.chronological,
         )
-        if s.size != n:
-            repeated[name] = n - s.size
+        if report is not None:
+            reports[name] = report
         if key == lr_key:
             lr_points = (s, v)
         else:
             metrics[name] = (s, v)
-    if repeated:
-        meta["duplicates"] = {"policy": opts.duplicates, "merged_steps": repeated}
+    if reports:
+        _record_repeats(meta, reports, opts.duplicates, raw)
 
     last = [int(s[-1]) for s, _ in metrics.values() if s.size]
     if lr_points is not None and lr_points[0].size:
         last.append(int(lr_points[0][-1]))
     total = _per_run(opts.total_steps, raw.run_id)
+    declared = raw.meta.get("declared_total_steps")
+    if total is None and isinstance(declared, int) and last and declared > max(last):
+        total = declared  # the log states its length (Megatron "iteration N/ T")
     if total is None:
         total = (max(last) + 1) if last else None
     elif last and int(total) <= max(last):
@@ -157,6 +169,13 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             f"run {raw.run_id!r}: total_steps={int(total)} but the log reaches step {max(last)}",
             path=raw.path,
             hint="pass total_steps larger than the last logged step, or leave it out",
+        )
+    if total is not None and int(total) > MAX_STEPS:
+        raise ImportError(
+            f"run {raw.run_id!r} reaches step {int(total) - 1}: a per-step LR array that long "
+            f"({int(total) * 8 / 2**30:.1f} GiB) is not a training run",
+            path=raw.path,
+            hint="check the step column (samples or tokens? pass step_unit=...)",
         )
     schedule = _schedule_for(opts.schedule, raw.run_id)
     lr = None
@@ -184,9 +203,9 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
     elif (
         lr_points is not None
         and lr_points[0].size
-        and not opts.require_lr
+        and opts.require_lr is False
         and not (lr_points[0].size == total and lr_points[0][0] == 0)
-        and opts.lr_extrapolate == "error"
+        and opts.lr_extrapolate != "hold"
         and (lr_points[0][0] > 0 or lr_points[0][-1] < total - 1)
     ):
         # the LR is not needed and cannot be rebuilt without inventing values: keep the logged
@@ -204,18 +223,25 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
                 v,
                 total,
                 kind=opts.lr_interpolation,
-                extrapolate=opts.lr_extrapolate,
+                extrapolate="hold" if opts.lr_extrapolate == "auto" else opts.lr_extrapolate,
                 run_id=raw.run_id,
                 path=raw.path,
             )
+            if opts.lr_extrapolate == "auto" and (s[0] > 0 or s[-1] < total - 1):
+                head, inferred = infer_lr_edges(s, v, total, meta)
+                if head is not None:
+                    lr[: head.size] = head
+                for item in inferred:
+                    note(meta, raw, "inferred", item, what=item["what"])
             lr_source = f"tabulated:{opts.lr_interpolation}"
             meta["lr_interpolation"] = opts.lr_interpolation
-            meta["lr_logged_points"] = int(s.size)
+            meta["lr_logged_points"] = int(lr_points[0].size)
             held = []
-            if s[0] > 0:
-                held.append([0, int(s[0]) - 1])
-            if s[-1] < total - 1:
-                held.append([int(s[-1]) + 1, int(total) - 1])
+            s0, s1 = lr_points[0][0], lr_points[0][-1]
+            if s0 > 0:
+                held.append([0, int(s0) - 1])
+            if s1 < total - 1:
+                held.append([int(s1) + 1, int(total) - 1])
             if held:
                 meta["lr_extrapolated"] = held
     elif opts.require_lr:
@@ -226,10 +252,68 @@ def build_run(raw: RawRun, opts: BuildOptions) -> Run:
             hint="pass schedule=<spec dict> to rebuild it exactly, aliases={'lr': ['<key>']} if "
             "it is logged under another name, or require_lr=False if the LR is not needed",
         )
+    elif opts.require_lr is None:
+        note(
+            meta,
+            raw,
+            "lr_unavailable",
+            "the log holds no learning rate (looked for the LR aliases); pass schedule=<spec> "
+            "to give it, or aliases={'lr': ['<key>']} if it is logged under another name",
+            what="no LR",
+        )
     try:
         return Run(raw.run_id, lr=lr, metrics=metrics, meta=meta, lr_source=lr_source)
     except ValueError as e:
         raise ImportError(str(e), path=raw.path) from None
+
+
+def _record_repeats(meta: dict, reports: dict, policy: str, raw: RawRun) -> None:
+    """``meta["duplicates"]``; a warning when a resumed run or out-of-order segments were
+    resolved by the ``auto`` policy (exact repeats are merged without one: nothing changes)."""
+    if policy != "auto":
+        meta["duplicates"] = {
+            "policy": policy,
+            "merged_steps": {k: r["merged"] for k, r in reports.items()},
+        }
+        if any(r["reordered"] for r in reports.values()):
+            meta["duplicates"]["reordered"] = sorted(
+                k for k, r in reports.items() if r["reordered"]
+            )
+        return
+    meta["duplicates"] = {"policy": "auto", **{k: r for k, r in reports.items()}}
+    resumed = {k: r for k, r in reports.items() if r.get("restarts")}
+    if resumed:
+        k, r = next(iter(resumed.items()))
+        first = r["restarts"][0]
+        where = f" (line {first['line']})" if first.get("line") else ""
+        note(
+            meta,
+            raw,
+            "inferred",
+            {
+                "what": f"a resumed run in metrics {sorted(resumed)}",
+                "from": f"steps going back, first in {k!r} to step {first['step']} after "
+                f"{first['after_step']}{where}; the restarted values supersede "
+                f"{sum(x['superseded'] for x in resumed.values())} earlier point(s) "
+                "(meta['duplicates'] per metric)",
+            },
+            what="a resumed run",
+        )
+    shuffled = {k: r for k, r in reports.items() if r.get("reordered")}
+    if shuffled:
+        averaged = sum(r["averaged_steps"] for r in shuffled.values())
+        worst = max(r["max_abs_difference"] for r in shuffled.values())
+        note(
+            meta,
+            raw,
+            "inferred",
+            {
+                "what": f"history segments out of order in metrics {sorted(shuffled)}",
+                "from": f"sorted by step; {averaged} step(s) logged twice with different values "
+                f"averaged (max difference {worst:.3g}); meta['duplicates'] per metric",
+            },
+            what="history segments out of order",
+        )
 
 
 BuildFn = Callable[[RawRun, BuildOptions], Run]

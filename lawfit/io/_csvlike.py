@@ -72,6 +72,8 @@ def decode(data: bytes, encoding: str, path: Path, *, lazy: bool = False) -> byt
     """
     enc = encoding.lower().replace("_", "-")
     utf8 = enc in ("utf-8", "utf8", "utf-8-sig")
+    if utf8 and data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM (Windows '>')
+        enc, encoding, utf8, lazy = "utf-16", "utf-16", False, False
     if data.startswith(b"\xef\xbb\xbf") and utf8:
         data = data[3:]
     if lazy and utf8:
@@ -248,6 +250,11 @@ def table_to_raw(
             f"column {dup!r} appears twice in the header", path=path, line=1, column=dup
         )
     step_col = find_column(cols, STEP_KEYS, step_column)
+    by_epoch = (
+        step_col is None and step_column is None and find_column(cols, ("epoch",)) is not None
+    )
+    if by_epoch:  # one row per epoch (hand-written loggers): the epoch is the x axis
+        step_col = find_column(cols, ("epoch",))
     if step_col is None:
         raise ParseError(
             f"no step column (looked for {step_column or STEP_KEYS}); columns are {cols[:12]}",
@@ -274,7 +281,6 @@ def table_to_raw(
     metric_cols = [c for c in cols if c not in (step_col, run_col)]
     if not metric_cols:
         raise ParseError(f"no metric columns besides {step_col!r}", path=path, line=1)
-    values = {c: numeric_column(table, c, path, lines) for c in metric_cols}
     if table.num_rows == 0:
         raise ParseError("no data rows after the header", path=path, line=2)
     if run_col is None:
@@ -286,6 +292,28 @@ def table_to_raw(
                 raise ParseError("empty run id", path=path, line=lines(i), column=run_col)
         codes, uniq = pd.factorize(pd.Series([str(r) for r in ids], dtype=object))
         groups = [(str(uniq[c]), np.flatnonzero(codes == c)) for c in range(len(uniq))]
+    values: dict[str, np.ndarray] = {}
+    text_meta: list[str] = []
+    times: list[str] = []
+    for c in metric_cols:
+        try:
+            values[c] = numeric_column(table, c, path, lines)
+        except ParseError:
+            if _constant_per_run(table.column(c), groups):
+                text_meta.append(c)  # e.g. schedule='wsd', model_size='124M': run metadata
+                continue
+            seconds = _datetime_seconds(table.column(c))
+            if seconds is None:
+                raise
+            values[c] = seconds  # timestamps: seconds since 1970-01-01 UTC, recorded
+            times.append(c)
+    metric_cols = [c for c in metric_cols if c not in text_meta]
+    if not metric_cols:
+        raise ParseError(
+            f"no numeric metric columns besides {step_col!r} (text columns {text_meta[:8]})",
+            path=path,
+            line=1,
+        )
     out = []
     for rid, rows in groups:
         raw = RawRun(rid, path=str(path), meta={"source": str(path)})
@@ -293,8 +321,92 @@ def table_to_raw(
             v = values[c][rows]
             logged = ~_is_null(table.column(c), rows)
             raw.metrics[str(c)] = (steps[rows][logged], v[logged])
+            idx = rows[logged]
+            raw.lines[str(c)] = lambda k, _idx=idx: lines(int(_idx[k]))
+        if text_meta:
+            _text_columns_to_meta(raw, table, text_meta, rows)
+        if times:
+            from lawfit.io._errors import note
+
+            raw.meta["datetime_columns"] = {str(c): "seconds since 1970-01-01 UTC" for c in times}
+            note(
+                raw.meta,
+                raw,
+                "inferred",
+                {
+                    "what": f"columns {list(map(str, times))} as times",
+                    "from": "every cell is a date-time: kept as seconds since 1970-01-01 UTC",
+                },
+                what="date-time columns",
+            )
+        if by_epoch:
+            from lawfit.io._errors import note
+
+            raw.meta["step_unit"] = "epoch"
+            note(
+                raw.meta,
+                raw,
+                "inferred",
+                {
+                    "what": "the x axis: epochs",
+                    "from": f"no step column; column {step_col!r} "
+                    "used as the step (pass step_column=... or step_unit=... if that is wrong)",
+                },
+                what="epochs as steps",
+            )
         out.append(raw)
     return out
+
+
+def _datetime_seconds(col: pa.ChunkedArray) -> np.ndarray | None:
+    """Seconds since 1970-01-01 UTC when every non-empty cell is an ISO-8601 date-time."""
+    if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):  # typed by Arrow
+        cells = pd.Series(col.cast(pa.timestamp("us")).to_pandas())
+        stamps = cells.dt.tz_localize("UTC") if cells.dt.tz is None else cells.dt.tz_convert("UTC")
+    else:
+        cells = pd.Series(col.to_pylist(), dtype=object)
+        filled = cells.dropna()
+        if filled.empty or not filled.map(lambda x: isinstance(x, str) and x[:4].isdigit()).all():
+            return None
+        try:
+            stamps = pd.to_datetime(cells, format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            return None
+    return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+
+
+def _constant_per_run(col: pa.ChunkedArray, groups) -> bool:
+    """A text column with one value per run (empty cells aside): run metadata, not a metric."""
+    vals = col.to_pylist()
+    for _, rows in groups:
+        seen = {str(vals[i]) for i in rows if vals[i] is not None}
+        if len(seen) > 1:
+            return False
+    return True
+
+
+def _text_columns_to_meta(raw: RawRun, table: pa.Table, names: Sequence[str], rows) -> None:
+    from lawfit.io._errors import note
+
+    taken = {}
+    for c in names:
+        vals = [v for v in (table.column(c)[int(i)].as_py() for i in rows) if v is not None]
+        if vals:
+            key = str(c) if str(c) not in raw.meta else f"column:{c}"
+            raw.meta[key] = str(vals[0])
+            taken[str(c)] = str(vals[0])
+    raw.meta["metadata_columns"] = list(map(str, names))
+    note(
+        raw.meta,
+        raw,
+        "inferred",
+        {
+            "what": f"text columns {list(map(str, names))} as run metadata",
+            "from": f"each holds one value per run ({taken}); pass ignore_columns=[...] to leave "
+            "them out",
+        },
+        what="constant text columns taken as run metadata",
+    )
 
 
 def _is_null(col: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:

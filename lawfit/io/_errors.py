@@ -10,7 +10,11 @@ column, the problem and the fix.
 from __future__ import annotations
 
 import builtins
+import os
+import sys
+import warnings
 from os import PathLike
+from typing import Any
 
 __all__ = [
     "ImportError",
@@ -20,6 +24,9 @@ __all__ = [
     "MissingLRError",
     "DuplicateStepError",
     "MissingExtraError",
+    "InferenceWarning",
+    "TruncationWarning",
+    "note",
 ]
 
 
@@ -108,3 +115,41 @@ class MissingExtraError(ImportError, builtins.ImportError):
 
     def __reduce__(self):
         return (MissingExtraError, (self.name, self.extra, self.what))
+
+
+class InferenceWarning(UserWarning):
+    """An importer inferred something the log does not state (an LR before its first logged
+    step, a resumed run, metadata columns...); what and from what is in ``run.meta["inferred"]``."""
+
+
+class TruncationWarning(UserWarning):
+    """A log ends mid-record or mid-line (a killed job): the partial tail was not read; the run's
+    ``meta["truncated"]`` says where."""
+
+
+def note(meta: dict, raw: Any, key: str, item: Any, *, what: str) -> None:
+    """Record ``item`` in ``meta[key]`` (appended when a dict, set when a string) and warn.
+
+    ``key="truncated"`` warns :class:`TruncationWarning`, any other key
+    :class:`InferenceWarning`; the message names the file and the run.
+    """
+    if isinstance(item, dict):
+        meta.setdefault(key, []).append(item)
+        detail = item.get("from") or item.get("detail") or ""
+    else:
+        meta[key] = item
+        detail = str(item)
+    where = getattr(raw, "path", None) or "<input>"
+    run = getattr(raw, "run_id", None)
+    category = TruncationWarning if key == "truncated" else InferenceWarning
+    text = f"{where}: run {run!r}: {what}" + (f": {detail}" if detail else "")
+    warnings.warn(text + f" (recorded in run.meta[{key!r}])", category, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside ``lawfit/io`` (the user's call)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level

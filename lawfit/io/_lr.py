@@ -31,10 +31,10 @@ import numpy as np
 
 from lawfit.io._errors import ImportError, MissingLRError
 
-__all__ = ["rebuild_lr", "lr_from_schedule", "LR_KINDS", "LR_EXTRAPOLATE"]
+__all__ = ["rebuild_lr", "lr_from_schedule", "infer_lr_edges", "LR_KINDS", "LR_EXTRAPOLATE"]
 
 LR_KINDS = ("linear", "previous")
-LR_EXTRAPOLATE = ("error", "hold")
+LR_EXTRAPOLATE = ("auto", "error", "hold")
 
 
 def rebuild_lr(
@@ -81,6 +81,8 @@ def rebuild_lr(
             path=path,
             hint="pass a larger total_steps",
         )
+    if extrapolate == "auto":
+        extrapolate = "hold"  # rebuild_lr alone holds; read() infers the edges (infer_lr_edges)
     if extrapolate == "error" and (s[0] > 0 or s[-1] < total - 1):
         gap = f"steps 0..{int(s[0]) - 1}" if s[0] > 0 else f"steps {int(s[-1]) + 1}..{total - 1}"
         raise MissingLRError(
@@ -97,6 +99,74 @@ def rebuild_lr(
     out = _numpy_tabulated(s, v, total, kind)
     out[s] = v  # exact at the logged steps
     return out
+
+
+def infer_lr_edges(steps, values, total_steps: int, meta: dict) -> tuple[np.ndarray | None, list]:
+    """The LR before the first and after the last logged point, inferred (``lr_extrapolate="auto"``).
+
+    Before the first logged step ``s0`` the line through the first two logged points
+    ``(s0, v0), (s1, v1)`` is followed back:
+
+    * it rises and reaches zero near step 0 (within ``max(2, s0 / 10)`` steps): a **linear
+      warmup** (HF Trainer logs its first LR at ``logging_steps``, inside the warmup):
+      ``max(0, line)``;
+    * it is flat: the LR was **constant**: ``v0``;
+    * it falls (the log starts inside a decay, e.g. a cooldown branch): ``min(line, peak)`` where
+      the peak is ``meta["peak_lr"]`` (from the run's config), else ``v0`` held;
+    * one logged point only: ``v0`` held.
+
+    After the last logged step the last value is held. Returns the array for steps ``0..s0-1``
+    (None if ``s0 == 0``) and ``[{"what", "from"}]`` items for ``meta["inferred"]``.
+
+    Example:
+        >>> head, why = infer_lr_edges([10, 20, 30], [1e-4, 2e-4, 3e-4], 31, {})
+        >>> head[[0, 5, 9]].tolist(), why[0]["what"]
+        ([0.0, 5e-05, 9e-05], 'the LR at steps 0..9')
+    """
+    s = np.asarray(steps, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    total = int(total_steps)
+    out: list = []
+    head = None
+    s0, v0 = int(s[0]), float(v[0])
+    if s0 > 0:
+        grid = np.arange(s0, dtype=np.float64)
+        if s.size < 2:
+            head, why = np.full(s0, v0), f"held the only logged LR {v0:.6g} (step {s0})"
+        else:
+            s1, v1 = int(s[1]), float(v[1])
+            slope = (v1 - v0) / (s1 - s0)
+            scale = max(abs(v0), abs(v1), 1e-300)
+            pts = f"the logged LR at steps {s0} and {s1} ({v0:.6g}, {v1:.6g})"
+            peak = meta.get("peak_lr")
+            if abs(v1 - v0) <= 1e-9 * scale:
+                head, why = np.full(s0, v0), f"{pts} is constant: held"
+            elif slope > 0 and abs(s0 - v0 / slope) <= max(2.0, 0.1 * s0):
+                head = np.maximum(0.0, v0 + slope * (grid - s0))
+                why = (
+                    f"{pts} lies on a line reaching zero at step {s0 - v0 / slope:.3g}: a linear "
+                    "warmup from 0, continued back"
+                )
+            elif slope < 0 and isinstance(peak, (int, float)) and peak > 0:
+                head = np.minimum(v0 + slope * (grid - s0), float(peak))
+                why = (
+                    f"{pts} falls: the decay line continued back, capped at the peak LR {peak:.6g}"
+                )
+            else:
+                head, why = (
+                    np.full(s0, v0),
+                    f"{pts}: no warmup or decay recognised, first value held",
+                )
+        out.append({"what": f"the LR at steps 0..{s0 - 1}", "from": why})
+    sl = int(s[-1])
+    if sl < total - 1:
+        out.append(
+            {
+                "what": f"the LR at steps {sl + 1}..{total - 1}",
+                "from": f"held the last logged LR {float(v[-1]):.6g} (step {sl})",
+            }
+        )
+    return head, out
 
 
 def _numpy_tabulated(s: np.ndarray, v: np.ndarray, total: int, kind: str) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -36,6 +37,7 @@ FORMATS = (
     "wandb-api",
     "tensorboard",
     "hf-trainer",
+    "wandb-json",
     "mlflow",
     "mlflow-client",
     "proxy",
@@ -53,7 +55,6 @@ _UNSAFE = {
     ".dill": "dill pickle",
     ".cloudpickle": "cloudpickle",
 }
-_TEXT_SUFFIXES = (".log", ".txt", ".out", ".err", ".stdout")
 _BUILD_KEYS = set(BuildOptions.__dataclass_fields__)
 
 
@@ -68,8 +69,105 @@ def _refuse_unsafe(p: Path) -> None:
         )
 
 
+_LFS = b"version https://git-lfs.github.com/spec/"
+
+
+def _head(p: Path, n: int = 4096) -> bytes:
+    try:
+        with open(p, "rb") as f:
+            return f.read(n)
+    except OSError as e:
+        raise ParseError(f"cannot read the file: {e.strerror or e}", path=p) from None
+
+
+def _refuse_lfs(p: Path, head: bytes) -> None:
+    """A Git LFS pointer checked out in place of the real file (``git lfs`` not run)."""
+    if not head.startswith(_LFS):
+        return
+    text = head.decode("utf-8", "replace")
+    size = next((x.split()[1] for x in text.splitlines() if x.startswith("size ")), "?")
+    raise UnsupportedFormatError(
+        f"this is a Git LFS pointer (a {len(head)}-byte stub for a {size}-byte file), not the "
+        "log itself",
+        path=p,
+        line=1,
+        column=1,
+        hint="fetch the real file: 'git lfs install && git lfs pull --include=<this path>' in the "
+        "repository (or download it from the host's 'raw'/'download' link)",
+    )
+
+
+def _refuse_compressed(p: Path, head: bytes) -> None:
+    for magic, what, tool in (
+        (b"\x1f\x8b", "gzip", "gunzip"),
+        (b"PK\x03\x04", "zip", "unzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"),
+    ):
+        if head.startswith(magic) and "tfevents" not in p.name:
+            raise UnsupportedFormatError(
+                f"a {what}-compressed file",
+                path=p,
+                line=1,
+                column=1,
+                hint=f"decompress it first ({tool} {p.name}) and read the log inside",
+            )
+
+
+def _looks_tfrecord(head: bytes) -> bool:
+    if len(head) < 12:
+        return False
+    try:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+    except builtins.ImportError:
+        return False
+    import struct
+
+    (crc,) = struct.unpack("<I", head[8:12])
+    return masked_crc32c(head[:8]) == crc
+
+
+def _sniff(p: Path, head: bytes) -> str | None:
+    """The format from the first bytes (files whose name says nothing, or says too little)."""
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text (a Windows redirect)
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    if b"\x00" in head[:1024]:
+        return "tensorboard" if _looks_tfrecord(head) else None
+    text = head.decode("utf-8", "replace").lstrip("\ufeff").lstrip()
+    if re.match(r'\{\s*("|\})', text):  # JSON, not a Python dict print ({'loss': ...})
+        first, _, rest = text.partition("\n")
+        if first.rstrip().endswith("}") and rest.lstrip().startswith("{"):
+            return "jsonl"
+        return "json"
+    if re.match(r'\[\s*(\{|\[|\]|"|-?\d|true\b|false\b|null\b|$)', text):  # not "[INFO]"
+        return "json"
+    return "textlog"
+
+
+def _classify_json(obj: Any) -> str | None:
+    if _hf.looks_like_trainer_state(obj):
+        return "hf-trainer"
+    if _wandb.looks_like_wandb_json(obj):
+        return "wandb-json"
+    return None
+
+
+def _not_a_log(obj: Any) -> str:
+    """Why a JSON document is no training log (for the error message)."""
+    if isinstance(obj, dict):
+        keys = list(obj)[:10]
+        if "_wandb" in obj or ("_step" in obj and "_runtime" in obj):
+            return "a W&B run summary (final values only, no curve)"
+        if "architectures" in obj or "model_type" in obj:
+            return "a model config.json, not a training log"
+        return f"a JSON object with keys {keys}"
+    return f"a JSON {type(obj).__name__}"
+
+
 def detect_format(path: str | os.PathLike) -> str:
-    """The format :func:`read` would use for ``path`` (a file or a directory)."""
+    """The format :func:`read` would use for ``path`` (a file or a directory): from the name
+    where it is unambiguous, else from the content (JSON shape, CSV header, log lines)."""
     p = Path(path)
     _refuse_unsafe(p)
     if not p.exists():
@@ -92,23 +190,38 @@ def detect_format(path: str | os.PathLike) -> str:
             path=p,
             hint="pass the files themselves, or format=...",
         )
+    head = _head(p)
+    _refuse_lfs(p, head)
+    _refuse_compressed(p, head)
     name = p.name.lower()
     if "tfevents" in name:
         return "tensorboard"
-    if name == "trainer_state.json":
-        return "hf-trainer"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
-    if name.endswith(".json"):
-        return "hf-trainer"
     if name.endswith((".csv", ".tsv")):
         return "csv"  # canonical / long / wide / wandb-csv decided from the header
-    if name.endswith(_TEXT_SUFFIXES):
-        return "textlog"
+    sniffed = _sniff(p, head)
+    if sniffed == "json" or name.endswith(".json"):
+        if not head.strip():
+            raise ParseError("the file is empty", path=p, line=1)
+        obj = _json_load(_csv.decode(_csv.load_bytes(p), "utf-8", p).decode("utf-8"), p)
+        fmt = _classify_json(obj)
+        if fmt is None:
+            raise UnsupportedFormatError(
+                f"{_not_a_log(obj)}: neither a trainer_state.json ('log_history') nor a W&B "
+                "history export ('history')",
+                path=p,
+                line=1,
+                column=1,
+                hint="pass a log that holds a curve, or format=...",
+            )
+        return fmt
+    if sniffed is not None:
+        return sniffed
     raise UnsupportedFormatError(
-        f"unknown file type {p.suffix or p.name!r}",
+        f"unknown file type {p.suffix or p.name!r} (binary content)",
         path=p,
         hint=f"pass format= one of {FORMATS}",
     )
@@ -130,7 +243,8 @@ def _folder_files(p: Path) -> list[Path]:
     files = sorted(
         f
         for f in p.rglob("*")
-        if f.is_file() and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl")
+        if f.is_file()
+        and f.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".json")
     )
     return files
 
@@ -205,7 +319,9 @@ _UNEXPECTED = (
 
 def _guarded(p: Path, fmt, reader, opts, exact, raws) -> None:
     try:
+        before = len(raws)
         _read_one(p, fmt, reader, opts, exact, raws)
+        _drop_ignored(raws[before:], reader.ignore_columns)
     except ImportError:
         raise
     except _UNEXPECTED as e:
@@ -214,6 +330,17 @@ def _guarded(p: Path, fmt, reader, opts, exact, raws) -> None:
             path=p,
             hint="please report this file shape; pass format=... if it was misdetected",
         ) from e
+
+
+def _drop_ignored(raws: list[RawRun], ignore: Sequence[str]) -> None:
+    """``ignore_columns`` for every format: logged keys left out on purpose (recorded)."""
+    for r in raws:
+        gone = [k for k in ignore if k in r.metrics]
+        for k in gone:
+            del r.metrics[k]
+            r.lines.pop(k, None)
+        if ignore:
+            r.meta["ignored_columns"] = list(ignore)
 
 
 def _detect_or_folder(p: Path) -> str:
@@ -229,7 +356,22 @@ def _finish(raws: list[RawRun], opts: BuildOptions, exact: list[Run]) -> RunSet:
     _dedupe_ids(raws, exact)
     for r in raws:
         r.meta.pop("run_id_from", None)
-    runs = exact + [build_run(r, opts) for r in raws]
+    built = []
+    for raw in raws:
+        run = build_run(raw, opts) if raw.metrics else None
+        if run is None or not run.metrics:
+            what = "only a learning rate" if run is not None else "no numeric points at all"
+            raise ParseError(
+                f"run {raw.run_id!r}: no curve to import ({what}; logged keys: "
+                f"{sorted(raw.metrics)[:8]})",
+                path=raw.path,
+                hint="an LR schedule alone is lawfit.schedules.tabulated(steps, lrs)"
+                if run is not None
+                else "a checkpoint saved before the first log, or a file of final values only? "
+                "pass the log that holds the training curve",
+            )
+        built.append(run)
+    runs = exact + built
     ids = [r.run_id for r in runs]
     dup = next((i for i in ids if ids.count(i) > 1), None)
     if dup is not None:
@@ -298,6 +440,8 @@ def _read_one(
     exact: list[Run],
     raws: list[RawRun],
 ) -> None:
+    if p.is_file():
+        _refuse_lfs(p, _head(p))
     fmt = fmt or detect_format(p)
     if fmt == "canonical":
         fmt = "parquet" if p.suffix.lower() in (".parquet", ".pq") else "csv"
@@ -312,27 +456,52 @@ def _read_one(
         if not runs:
             raise UnsupportedFormatError("no MLflow runs (…/<run>/metrics) found", path=p)
         raws.extend(_mlflow.read_mlflow_run_dir(r) for r in runs)
-    elif fmt == "hf-trainer":
+    elif fmt in ("hf-trainer", "wandb-json"):
         f = p / "trainer_state.json" if p.is_dir() else p
+        _refuse_lfs(f, _head(f))
         text = _csv.decode(_csv.load_bytes(f), ro.encoding, f).decode("utf-8")
         obj = _json_load(text, f)
-        if not _hf.looks_like_trainer_state(obj):
+        found = _classify_json(obj)
+        if found != fmt:
+            want = (
+                "a trainer_state.json ('log_history')"
+                if fmt == "hf-trainer"
+                else ("a W&B history export ('history')")
+            )
             raise ParseError(
-                "not a trainer_state.json (no 'log_history' list)",
+                f"{_not_a_log(obj)}: not {want}",
                 path=f,
                 line=1,
-                hint="pass format=... for other JSON logs",
+                column=1,
+                hint="pass format=... for other JSON logs"
+                if found is None
+                else f"this is format={found!r}; leave format= out to detect it",
             )
-        rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)
-        raws.append(_hf.trainer_state_to_raw(obj, text, f, rid))
+        if fmt == "hf-trainer":
+            rid = ro.run_id or (f.parent.name if f.name == "trainer_state.json" else f.stem)
+            raw = _hf.trainer_state_to_raw(obj, text, f, rid)
+            _hf.sibling_training_args(f, raw.meta)
+            raws.append(raw)
+        else:
+            raw = _wandb.wandb_json_to_raw(obj, text, f, ro.run_id or f.stem)
+            if ro.run_id is None:
+                raw.meta["run_id_from"] = "file"
+            raws.append(raw)
     elif fmt in ("textlog", *_textlogs.TEXT_FORMATS):
-        text = _csv.decode(_csv.load_bytes(p), ro.encoding, p).decode("utf-8")
+        data = _csv.decode(_csv.load_bytes(p), ro.encoding, p)
+        text = data.decode("utf-8")
         tf = fmt if fmt != "textlog" else _textlogs.detect_text_format(text)
+        if tf is None and fmt == "textlog":
+            table_like = _table_fallback(data)
+            if table_like is not None:  # a .txt / .log / .out that holds a table
+                return _read_one(p, table_like, ro, opts, exact, raws)
         if tf is None:
             raise UnsupportedFormatError(
-                "no Megatron, nanotron, torchtitan or nanoGPT log lines found",
+                "no training-log lines found (looked for Megatron, nanotron, torchtitan, nanoGPT, "
+                "build-nanogpt and modded-nanogpt lines, a CSV header with a step column, and "
+                "JSON lines)",
                 path=p,
-                hint=f"pass format= one of {_textlogs.TEXT_FORMATS}",
+                hint=f"pass format= one of {_textlogs.TEXT_FORMATS} or a table format",
             )
         raw = _textlogs.read_text_log(text, p, tf, ro.run_id or p.stem)
         raws.append(raw)
@@ -366,6 +535,18 @@ def _read_one(
         if fmt == "wandb-csv" or (fmt == "csv" and _wandb.is_wandb_header(head.column_names)):
             raws.extend(_wandb.wandb_csv_to_raw(data, p, lines=lines, metrics=ro.metrics))
             return
+        if _wandb.is_runs_table(head.column_names) and (
+            _csv.find_column(head.column_names, _csv.STEP_KEYS, ro.step_column) is None
+        ):
+            raise UnsupportedFormatError(
+                "a W&B runs table (one row per run: config and final summary values, no loss "
+                "curve)",
+                path=p,
+                line=1,
+                column=head.column_names[0],
+                hint="export each run's history instead: a chart panel's 'Export CSV', "
+                "wandb.Api().run(path).scan_history() (lawfit.io.read_wandb), or the run's JSON",
+            )
         text = [
             c
             for c in head.column_names
@@ -375,6 +556,21 @@ def _read_one(
         _tabular(table, p, ro, opts, exact, raws, lines=lines, data=data)
     else:  # pragma: no cover - FORMATS is checked above
         raise UnsupportedFormatError(f"format {fmt!r} cannot be read from a file", path=p)
+
+
+def _table_fallback(data: bytes) -> str | None:
+    """``"jsonl"`` / ``"csv"`` when a file named like a text log holds JSON lines or a table with a
+    step column, else None."""
+    lines = [x for x in data[:65536].decode("utf-8", "replace").splitlines() if x.strip()][:5]
+    if not lines:
+        return None
+    if all(x.lstrip().startswith("{") for x in lines[: max(1, len(lines) - 1)]):
+        return "jsonl"
+    delim = _csv.sniff_delimiter(data)
+    header = [c.strip().strip('"').lower() for c in lines[0].split(delim)]
+    if len(header) >= 2 and any(k in header for k in _csv.STEP_KEYS):
+        return "csv"
+    return None
 
 
 def _json_load(text: str, f: Path) -> Any:

@@ -378,6 +378,8 @@ def _generic_raws(frame, *, path=None, line_offset=None) -> list[RawRun]:
         for mrows in _groups(mcodes[rows]):
             r = rows[mrows]
             raw.metrics[mnames[mcodes[r[0]]]] = (steps[r], values[r])
+            if line_offset is not None:  # source line of each point, for error messages
+                raw.lines[mnames[mcodes[r[0]]]] = lambda k, _r=r: _line(_r[k], line_offset)
         if lr_col is not None and LR_METRIC not in raw.metrics:
             keep = rows[np.isfinite(lr_col[rows])]
             if keep.size:

@@ -2,13 +2,18 @@
 
 Each event file is read record by record (TFRecord framing, TensorBoard's ``Event`` protobuf), so
 no 10,000-point reservoir sampling happens (unlike ``EventAccumulator``'s default
-``size_guidance``). A truncated last record (a file still being written) ends that file and is
-listed in ``meta["truncated_event_files"]``. Both kinds
+``size_guidance``). A truncated last record (a killed job, or a file still being written) ends
+that file and is reported: a :class:`~lawfit.io.TruncationWarning` and ``meta["truncated"]``
+(file, record number), the file names also in ``meta["truncated_event_files"]``. A Git LFS pointer
+in place of an event file is named as such by :func:`lawfit.io.read`. Both kinds
 of scalars are read:
 
 * classic ``simple_value`` summaries (TF1, ``tensorboardX``, PyTorch's default);
 * new-style tensor scalars (TF2 summaries, ``add_scalar(..., new_style=True)``): tensor values
   whose plugin is ``scalars`` (or any size-1 numeric tensor with the scalar data class).
+
+Megatron's ``<tag> vs samples`` copies (x = consumed samples, not steps) become the metric
+``consumed samples`` at the iteration steps (see :func:`_samples_axis`).
 
 A directory with event files is one run (several files = restarts, read in file-name order);
 sub-directories with their own event files are separate runs named by their relative path.
@@ -22,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from lawfit.io._build import RawRun
-from lawfit.io._errors import MissingExtraError, ParseError
+from lawfit.io._errors import MissingExtraError, ParseError, note
 
 __all__ = ["is_event_file", "find_event_dirs", "read_event_dir"]
 
@@ -117,7 +122,7 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
         data = f.read_bytes()
         for k, payload in iter_records(data, f, masked_crc32c):
             if payload is None:
-                truncated.append(f.name)
+                truncated.append((f.name, k))
                 break
             try:
                 event = event_pb2.Event.FromString(payload)
@@ -155,7 +160,20 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
         meta={"source": source, "tensorboard_value_kinds": kinds},
     )
     if truncated:
-        raw.meta["truncated_event_files"] = truncated
+        raw.meta["truncated_event_files"] = [f for f, _ in truncated]
+        for f, k in truncated:
+            note(
+                raw.meta,
+                raw,
+                "truncated",
+                {
+                    "file": f,
+                    "record": k,
+                    "detail": f"{f}: record {k} is cut short (a killed or "
+                    "still-running job); the records before it are read, the cut one is not",
+                },
+                what="an event file ends mid-record",
+            )
     for tag, (s, v) in points.items():
         steps = np.asarray(s, dtype=np.int64)
         if steps.size and steps.min() < 0:
@@ -167,7 +185,32 @@ def read_event_files(files: list[Path], run_id: str, source: str) -> RawRun:
                 line=i + 1,
             )
         raw.metrics[tag] = (steps, np.asarray(v, dtype=np.float64))
+    _samples_axis(raw)
     return raw
+
+
+_VS = (" vs samples", " vs tokens")
+
+
+def _samples_axis(raw: RawRun) -> None:
+    """Megatron also writes every scalar as ``<tag> vs samples`` with the consumed samples as the
+    x value. Those x values are not optimizer steps: such a tag whose values repeat ``<tag>``'s one
+    for one becomes the metric ``consumed samples`` (``consumed tokens``) at the iteration steps,
+    losslessly; any other is kept in ``meta["x_not_steps"]`` rather than read as steps."""
+    for tag in [k for k in raw.metrics if k.endswith(_VS)]:
+        unit = tag.rsplit(" vs ", 1)[1]
+        xs, vals = raw.metrics.pop(tag)
+        base = raw.metrics.get(tag[: -len(" vs " + unit)])
+        if base is not None and base[1].size == vals.size and np.array_equal(base[1], vals):
+            name = f"consumed {unit}"
+            if name not in raw.metrics:
+                raw.metrics[name] = (base[0], xs.astype(np.float64))
+            raw.meta.setdefault("x_axis_tags", []).append(tag)
+        else:
+            raw.meta.setdefault("x_not_steps", {})[tag] = {
+                unit: xs.tolist(),
+                "values": vals.tolist(),
+            }
 
 
 def read_event_dir(d: Path, root: Path) -> RawRun:

@@ -31,7 +31,14 @@ from lawfit.io._build import RawRun
 from lawfit.io._csvlike import decode, first_line, numeric_column, read_csv_bytes
 from lawfit.io._errors import ImportError, MissingExtraError, ParseError
 
-__all__ = ["is_wandb_header", "wandb_csv_to_raw", "read_wandb_api"]
+__all__ = [
+    "is_wandb_header",
+    "wandb_csv_to_raw",
+    "read_wandb_api",
+    "looks_like_wandb_json",
+    "wandb_json_to_raw",
+    "is_runs_table",
+]
 
 SEP = " - "
 BOUNDS = ("__MIN", "__MAX")
@@ -39,6 +46,16 @@ BOUNDS = ("__MIN", "__MAX")
 
 def is_wandb_header(columns: Sequence[str]) -> bool:
     return len(columns) >= 2 and all(SEP in str(c) for c in columns[1:])
+
+
+_RUNS_TABLE = {"name", "state", "notes", "user", "tags", "created", "runtime", "sweep", "id"}
+
+
+def is_runs_table(columns: Sequence[str]) -> bool:
+    """The W&B project page's runs-table export: one row per run, ``Name``, ``State``, ...
+    (config and summary values, no history)."""
+    low = {str(c).strip().lower() for c in columns}
+    return "name" in low and len(low & _RUNS_TABLE) >= 3
 
 
 def _split(header: str, metrics: Sequence[str] | None) -> tuple[str, str] | None:
@@ -206,3 +223,166 @@ def _jsonable(d: dict) -> dict:
         except (TypeError, ValueError):
             out[str(k)] = repr(v)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON history exports
+
+
+def looks_like_wandb_json(obj: Any) -> bool:
+    """A W&B run exported as JSON: ``{"history": {...} or [...], "config"?, "summary"?, ...}``,
+    or a bare list of history rows (``run.history().to_json(orient="records")``)."""
+    if isinstance(obj, list):
+        return bool(obj) and all(isinstance(r, dict) for r in obj)
+    return isinstance(obj, dict) and isinstance(obj.get("history"), (dict, list))
+
+
+def _key_line(text: str, key: str) -> int:
+    i = text.find(f'"{key}"')
+    return 1 if i < 0 else text.count("\n", 0, i) + 1
+
+
+def _branch_of(config: dict) -> dict | None:
+    """``resume_from=".../<base run>/ckpts/<step>"`` (llm-baselines style): the base and step."""
+    src = config.get("resume_from")
+    if not isinstance(src, str):
+        return None
+    import re
+
+    m = re.search(r"([^/\\]+)[/\\]+ckpts?[/\\]+(\d+)[/\\]*$", src)
+    if not m:
+        return None
+    return {"run": m.group(1), "at_step": int(m.group(2)), "from": "config.resume_from"}
+
+
+def wandb_json_to_raw(obj: dict, text: str, path: Path, run_id: str) -> RawRun:
+    """RawRun of a W&B JSON export. ``history`` may be a dict of groups
+    (``{"train": {"iter": [...], "train_loss": [...]}, "val": {...}}``), a dict of columns
+    (``{"_step": [...], "loss": [...]}``) or a list of rows (``[{"_step": 0, "loss": ...}]``); the
+    step of each group is its step column (``_step``, ``iter``, ``step``...). Segments of resumed
+    runs may repeat or come out of order: the points are not assumed chronological."""
+    from lawfit.io._csvlike import STEP_KEYS
+    from lawfit.io._errors import note
+
+    if isinstance(obj, list):
+        obj = {"history": obj}
+    config = obj.get("config") if isinstance(obj.get("config"), dict) else {}
+    raw = RawRun(
+        run_id,
+        path=str(path),
+        meta={"source": str(path), "format": "wandb-json"},
+        chronological=False,
+    )
+    if config:
+        raw.meta["config"] = _jsonable(config)
+        for ours, theirs in (
+            ("peak_lr", ("lr", "learning_rate", "max_lr")),
+            ("warmup_steps", ("warmup_steps", "warmup_iters")),
+        ):
+            for k in theirs:
+                if isinstance(config.get(k), (int, float)) and not isinstance(config[k], bool):
+                    raw.meta[ours] = config[k]
+                    break
+        branch = _branch_of(config)
+        if branch:
+            raw.meta["branch_of"] = branch
+    if isinstance(obj.get("summary"), dict):
+        raw.meta["summary"] = _jsonable(obj["summary"])
+    if isinstance(obj.get("name"), str):
+        raw.meta["wandb_name"] = obj["name"]
+    hist = obj["history"]
+    if isinstance(hist, list):
+        keys: dict[str, None] = {}
+        for row in hist:
+            if not isinstance(row, dict):
+                raise ParseError(
+                    f"history rows must be objects, got {type(row).__name__}",
+                    path=path,
+                    line=_key_line(text, "history"),
+                    column="history",
+                )
+            keys.update(dict.fromkeys(row))
+        hist = {"history": {k: [row.get(k) for row in hist] for k in keys}}
+    elif not any(isinstance(g, dict) for g in hist.values()):
+        hist = {"history": hist}
+    skipped: dict[str, int] = {}
+    for group, cols in hist.items():
+        if not isinstance(cols, dict):
+            continue
+        low = {str(k).strip().lower(): k for k in cols}
+        step_key = next((low[k] for k in STEP_KEYS if k in low), None)
+        data = {k: v for k, v in cols.items() if k != step_key and isinstance(v, list) and v}
+        if not data:
+            continue
+        if step_key is None or not isinstance(cols[step_key], list):
+            raise ParseError(
+                f"history group {group!r} has no step column (looked for {STEP_KEYS})",
+                path=path,
+                line=_key_line(text, str(group)),
+                column=f"history.{group}",
+            )
+        steps_raw = cols[step_key]
+        for key, values in data.items():
+            name = str(key) if key not in raw.metrics else f"{group}/{key}"
+            where = {
+                "path": path,
+                "line": _key_line(text, str(key)),
+                "column": f"history.{group}.{key}",
+            }
+            if len(values) != len(steps_raw):
+                # values cannot be placed on steps: kept in meta, never guessed
+                raw.meta.setdefault("unaligned_history", {})[f"{group}.{key}"] = [
+                    v if isinstance(v, (int, float)) else None for v in values
+                ]
+                note(
+                    raw.meta,
+                    raw,
+                    "inferred",
+                    {
+                        "what": f"history.{group}.{key} left out of the curves",
+                        "from": f"{len(values)} values for {len(steps_raw)} steps "
+                        f"({step_key!r}): cannot be placed (kept in meta['unaligned_history'])",
+                    },
+                    what=f"history.{group}.{key} not placed on steps",
+                )
+                continue
+            s, v = [], []
+            for i, (st, x) in enumerate(zip(steps_raw, values, strict=True)):
+                if x is None or st is None:
+                    continue
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    skipped[name] = skipped.get(name, 0) + 1
+                    continue
+                if (
+                    isinstance(st, bool)
+                    or not isinstance(st, (int, float))
+                    or st != st
+                    or st < 0
+                    or st != int(st)
+                    or st >= 2**63
+                ):
+                    raise ParseError(
+                        f"step {str(st)[:40]} (entry {i} of {step_key!r}) is not a non-negative "
+                        "whole number",
+                        **{**where, "column": f"history.{group}.{step_key}"},
+                    )
+                try:
+                    s.append(int(st))
+                    v.append(float(x))
+                except OverflowError:
+                    raise ParseError(
+                        f"value {str(x)[:40]} is too large for float64", **where
+                    ) from None
+            if s:
+                raw.metrics[name] = (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
+    if skipped:
+        raw.meta["non_numeric_values_skipped"] = skipped
+    if not raw.metrics:
+        raise ParseError(
+            "the W&B export holds no numeric history (final values only?)",
+            path=path,
+            line=_key_line(text, "history"),
+            column="history",
+            hint="export the run's full history (run.scan_history()), not only its summary",
+        )
+    return raw

@@ -10,6 +10,7 @@ name               class                           reference
 ``cpt``            :class:`CPTLaw`                 Wang, Tissue et al., ICML 2025 (2505.07796)
 ``dcpt``           :class:`DCPTLaw`                Que et al., NeurIPS 2024 (arXiv 2406.01375)
 ``cmr``            :class:`CMR`                    Gu et al., EMNLP 2024 (arXiv 2407.17467)
+``fsl``            :class:`FunctionalScalingLaw`   after Li et al., NeurIPS 2025 (2509.19189)
 =================  ==============================  =============================================
 
 ``from_spec({"name": ..., "options": {...}})`` rebuilds a law from the spec stored in a fit.
@@ -28,6 +29,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "cpt": ("lawfit.laws._cpt", "CPTLaw"),
     "dcpt": ("lawfit.laws._dcpt", "DCPTLaw"),
     "cmr": ("lawfit.laws._cmr", "CMR"),
+    "fsl": ("lawfit.laws._fsl", "FunctionalScalingLaw"),
 }
 _CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
 
@@ -48,18 +50,28 @@ def names() -> tuple[str, ...]:
 
 def get(name: str, **options: Any) -> Law:
     """The law registered as ``name``, built with ``options``."""
+    import inspect
+
     try:
         mod, cls = _REGISTRY[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(f"unknown law {name!r}; available laws are {list(names())}") from None
-    return getattr(importlib.import_module(mod), cls)(**options)
+    law_cls = getattr(importlib.import_module(mod), cls)
+    accepted = [p for p in inspect.signature(law_cls).parameters if p != "self"]
+    unknown = [k for k in options if k not in accepted]
+    if unknown:
+        raise ValueError(f"law {name!r} has no option(s) {unknown}; its options are {accepted}")
+    return law_cls(**options)
 
 
 def from_spec(spec: dict[str, Any]) -> Law:
     """Rebuild a law from ``{"name": ..., "options": {...}}`` (as stored in a fit)."""
     if not isinstance(spec, dict) or "name" not in spec:
         raise ValueError(f"a law spec is a dict with 'name' and 'options', got {spec!r}")
-    return get(spec["name"], **dict(spec.get("options") or {}))
+    options = spec.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError(f"a law spec's 'options' is a dict of constructor options, got {options!r}")
+    return get(spec["name"], **options)
 
 
 def __getattr__(name: str) -> Any:

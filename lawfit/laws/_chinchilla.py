@@ -40,6 +40,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import jax
@@ -98,12 +99,13 @@ class Chinchilla(Law):
     def prepare(self, runs: Any, *, metric: str = "loss", steps: Any = None,
                 exclude_warmup: bool | None = None, predict: bool = False) -> LawInputs:
         """Points from runs with ``meta["N"]`` and ``meta["D"]`` or ``meta["tokens_per_step"]``."""
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset
 
         if isinstance(runs, LawInputs):
             return runs
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        if isinstance(runs, Mapping) and "N" in runs and "D" in runs:  # (N, D[, loss]) points
+            return self.table(runs["N"], runs["D"], runs.get("loss"))
+        runs = as_runset(runs)
         N, D, Y, RI, ST = [], [], [], [], []
         for i, run in enumerate(runs):
             if run.meta.get("N") is None:

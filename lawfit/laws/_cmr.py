@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import brentq
 
+from lawfit._validate import check_choice, check_real
 from lawfit._x64 import x64
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
@@ -56,19 +57,15 @@ class CMR(Law):
     name = "cmr"
 
     def __init__(self, *, kind: str = "ratio", target: str = "domain", token_unit: float = 2e8) -> None:
-        if kind not in _KINDS:
-            raise ValueError(f"kind must be one of {list(_KINDS)}, got {kind!r}")
-        if target not in ("general", "domain"):
-            raise ValueError(f"target must be 'general' or 'domain', got {target!r}")
+        check_choice("kind", kind, _KINDS)
+        check_choice("target", target, ("general", "domain"))
         if kind == "domain_increment":
             target = "domain"
         elif kind == "general_increment":
             target = "general"
-        if not float(token_unit) > 0:
-            raise ValueError(f"token_unit must be positive, got {token_unit!r}")
         self.kind = kind
         self.target = target
-        self.token_unit = float(token_unit)
+        self.token_unit = check_real("token_unit", token_unit, above=0)
 
     def options(self) -> dict[str, Any]:
         return {"kind": self.kind, "target": self.target, "token_unit": self.token_unit}

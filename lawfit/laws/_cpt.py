@@ -59,6 +59,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit._x64 import x64
 from lawfit.laws._areas import cpt_areas, substitute_warmup
 from lawfit.laws._base import Law, LawInputs, ParamSpec
@@ -84,15 +85,6 @@ def _pt_warmup(run: Any, c: int) -> int:
     return 0
 
 
-def _as_steps(sel: Any, total: int | None) -> np.ndarray:
-    """Steps from an array, a ``range`` or a ``slice`` (a slice needs the run length)."""
-    if isinstance(sel, slice):
-        if total is None:
-            raise ValueError("a slice of steps needs a run with an LR array")
-        return np.arange(total, dtype=np.int64)[sel]
-    return np.atleast_1d(np.asarray(sel, dtype=np.int64))
-
-
 class CPTLaw(Law):
     """Wang et al.'s CPT law (Eq. 4) with its size, replay and released-model variants."""
 
@@ -111,28 +103,22 @@ class CPTLaw(Law):
         released_pt_final_lr: float = 0.0,
         shift: str = "B",
     ) -> None:
-        if not (0.0 < float(lam) < 1.0):
-            raise ValueError(f"lam must be in (0, 1), got {lam!r}")
+        lam = check_real("lam", lam, above=0, below=1)
         for arg, val, ok in (
             ("momentum", momentum, _MOMENTUM),
             ("warmup", warmup, _WARMUP),
             ("replay", replay, _REPLAY),
             ("shift", shift, _SHIFT),
         ):
-            if val not in ok:
-                raise ValueError(f"{arg} must be one of {list(ok)}, got {val!r}")
-        if not float(n_unit) > 0:
-            raise ValueError(f"n_unit must be positive, got {n_unit!r}")
-        if not float(released_pt_final_lr) >= 0:
-            raise ValueError(f"released_pt_final_lr must be >= 0, got {released_pt_final_lr!r}")
-        self.lam = float(lam)
+            check_choice(arg, val, ok)
+        self.lam = lam
         self.momentum = momentum
         self.warmup = warmup
-        self.size = bool(size)
-        self.n_unit = float(n_unit)
+        self.size = check_bool("size", size)
+        self.n_unit = check_real("n_unit", n_unit, above=0)
         self.replay = replay
-        self.released = bool(released)
-        self.released_pt_final_lr = float(released_pt_final_lr)
+        self.released = check_bool("released", released)
+        self.released_pt_final_lr = check_real("released_pt_final_lr", released_pt_final_lr, at_least=0)
         self.shift = shift
 
     def options(self) -> dict[str, Any]:
@@ -263,25 +249,15 @@ class CPTLaw(Law):
         exclude_warmup: bool | None = None,
         predict: bool = False,
     ) -> LawInputs:
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset, select_points
 
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         if exclude_warmup is None:
             exclude_warmup = True
         cols: dict[str, list[np.ndarray]] = {k: [] for k in ("S1_pt", "S2_pt", "S1_cpt", "S2_cpt", "N", "r_cpt")}
         ys, idx, st = [], [], []
         for i, run in enumerate(runs):
-            sel = steps.get(run.run_id) if isinstance(steps, dict) else steps
-            if predict and sel is not None:
-                s = _as_steps(sel, run.total_steps)
-                y = np.full(s.shape, np.nan)
-            else:
-                obs = run.observed(metric)
-                s, y = obs.steps, obs.values
-                if sel is not None:
-                    keep = np.isin(s, _as_steps(sel, int(s.max()) + 1 if s.size else 0))
-                    s, y = s[keep], y[keep]
+            s, y = select_points(run, metric, steps, predict=predict)
             s = np.atleast_1d(s).astype(np.int64)
             if exclude_warmup and run.lr is not None and not self.released and "S1_pt" not in run.meta:
                 c = int(run.meta.get("cpt_start_step", run.lr.shape[0]))

@@ -33,11 +33,13 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit._x64 import x64
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
@@ -65,19 +67,12 @@ class DCPTLaw(Law):
         n_unit: float = 1e9,
         d_unit: float = 1e9,
     ) -> None:
-        if target not in ("general", "domain"):
-            raise ValueError(f"target must be 'general' or 'domain', got {target!r}")
-        if learnability not in ("given", "probe"):
-            raise ValueError(f"learnability must be 'given' or 'probe', got {learnability!r}")
-        for arg, v in (("n_unit", n_unit), ("d_unit", d_unit)):
-            if not float(v) > 0:
-                raise ValueError(f"{arg} must be positive, got {v!r}")
-        self.target = target
-        self.size_term = bool(size_term)
-        self.cross_domain = bool(cross_domain)
-        self.learnability = learnability
-        self.n_unit = float(n_unit)
-        self.d_unit = float(d_unit)
+        self.target = check_choice("target", target, ("general", "domain"))
+        self.size_term = check_bool("size_term", size_term)
+        self.cross_domain = check_bool("cross_domain", cross_domain)
+        self.learnability = check_choice("learnability", learnability, ("given", "probe"))
+        self.n_unit = check_real("n_unit", n_unit, above=0)
+        self.d_unit = check_real("d_unit", d_unit, above=0)
 
     def options(self) -> dict[str, Any]:
         return {
@@ -127,6 +122,21 @@ class DCPTLaw(Law):
         names = list(values)
         mesh = np.meshgrid(*(np.asarray(values[n], dtype=np.float64) for n in names), indexing="ij")
         return {n: m.ravel() for n, m in zip(names, mesh, strict=True)}
+
+    def _points(self, points: Mapping[str, Any]) -> LawInputs:
+        cols = ("N", "D", "r", "K", "k1", "k2")
+        missing = [c for c in ("N", "D", "r") if c not in points]
+        unknown = [c for c in points if c not in cols]
+        if missing or unknown:
+            raise ValueError(
+                f"DCPTLaw points: a mapping needs keys 'N', 'D', 'r' (optional 'K', 'k1', 'k2'); "
+                f"missing {missing}, unknown {unknown}"
+            )
+        x = self.inputs(**{c: points[c] for c in cols if c in points})
+        n = int(x["N"].shape[0])
+        return LawInputs(x=x, y=jnp.full(n, jnp.nan), weight=jnp.zeros(n),
+                         run_index=np.zeros(n, dtype=np.int64), steps=np.arange(n, dtype=np.int64),
+                         run_ids=("points",))
 
     # -- data -----------------------------------------------------------------------------------
     def _share(self, r_d: np.ndarray) -> np.ndarray:
@@ -182,6 +192,8 @@ class DCPTLaw(Law):
     ) -> LawInputs:
         from lawfit.mixtures import MixtureTable
 
+        if isinstance(runs, Mapping):  # prediction points {"N", "D", "r"[, "K", "k1", "k2"]}
+            return self._points(runs)
         table = runs
         if not isinstance(table, MixtureTable):
             name = None if metric == "loss" else metric

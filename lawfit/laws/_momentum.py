@@ -51,6 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lawfit._validate import check_bool, check_choice, check_real
 from lawfit.laws._areas import areas, substitute_warmup
 from lawfit.laws._base import Law, LawInputs, ParamSpec
 
@@ -79,38 +80,6 @@ def momentum_areas(lr: np.ndarray, *, lam: float, warmup_steps: int, peak_lr: fl
     return s1, s2
 
 
-def _select(run: Any, metric: str, steps: Any, predict: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of the points of ``run`` chosen by ``steps`` (see ``MomentumLaw.prepare``)."""
-    if isinstance(steps, dict):
-        steps = steps.get(run.run_id)
-    if predict and steps is not None and not isinstance(steps, (range, slice)):
-        s = np.atleast_1d(np.asarray(steps)).astype(np.int64)
-        obs = run.metrics.get(metric)
-        y = np.full(s.shape, np.nan)
-        if obs is not None:
-            pos = np.searchsorted(obs.steps, s)
-            pos = np.clip(pos, 0, max(len(obs.steps) - 1, 0))
-            hit = (obs.steps.size > 0) & (obs.steps[pos] == s) if obs.steps.size else np.zeros(s.shape, bool)
-            y[hit] = obs.values[pos[hit]]
-        return s, y
-    if predict and metric not in run.metrics:
-        if run.lr is None:
-            return np.zeros(0, np.int64), np.zeros(0)
-        s = np.arange(run.lr.size, dtype=np.int64)
-        return s, np.full(s.shape, np.nan)
-    obs = run.observed(metric)
-    s, y = np.asarray(obs.steps), np.asarray(obs.values)
-    if steps is None:
-        return s, y
-    if isinstance(steps, (range, slice)):
-        lo = steps.start if steps.start is not None else 0
-        hi = steps.stop if steps.stop is not None else np.iinfo(np.int64).max
-        keep = (s >= lo) & (s < hi)
-    else:
-        keep = np.isin(s, np.asarray(steps))
-    return s[keep], y[keep]
-
-
 class MomentumLaw(Law):
     """The LR-annealing momentum law; see the module docstring for the formula.
 
@@ -127,23 +96,20 @@ class MomentumLaw(Law):
 
     def __init__(self, lam: float | str = 0.999, warmup: str = "tissue", model_size: bool = False,
                  n_scale: float = 1.0, lam_grid: tuple[float, ...] = LAM_GRID) -> None:
-        if warmup not in WARMUPS:
-            raise ValueError(f"warmup must be one of {WARMUPS}, got {warmup!r}")
-        lam_grid = tuple(float(v) for v in lam_grid)
-        for v in lam_grid:
-            if not 0 < v < 1:
-                raise ValueError(f"lam_grid values must lie in (0, 1), got {v!r}")
+        check_choice("warmup", warmup, WARMUPS)
+        if isinstance(lam_grid, (str, bytes)) or not hasattr(lam_grid, "__iter__"):
+            raise ValueError(f"lam_grid must be a list of numbers in (0, 1), got {lam_grid!r}")
+        lam_grid = tuple(check_real("lam_grid values", v, above=0, below=1) for v in lam_grid)
+        if not lam_grid:
+            raise ValueError("lam_grid must hold at least one λ in (0, 1)")
         if isinstance(lam, str):
             if lam != "grid":
                 raise ValueError(f"lam must be a float in (0, 1) or 'grid', got {lam!r}")
         else:
-            lam = float(lam)
-            if not 0 < lam < 1:
-                raise ValueError(f"lam must lie in (0, 1) (the paper uses 0.999), got {lam!r}")
-        if not (math.isfinite(n_scale) and n_scale > 0):
-            raise ValueError(f"n_scale must be a positive number, got {n_scale!r}")
-        self.lam, self.warmup, self.model_size = lam, warmup, bool(model_size)
-        self.n_scale, self.lam_grid = float(n_scale), lam_grid
+            lam = check_real("lam (the paper uses 0.999)", lam, above=0, below=1)
+        self.lam, self.warmup = lam, warmup
+        self.model_size = check_bool("model_size", model_size)
+        self.n_scale, self.lam_grid = check_real("n_scale", n_scale, above=0), lam_grid
 
     def options(self) -> dict[str, Any]:
         out: dict[str, Any] = {"lam": self.lam, "warmup": self.warmup}
@@ -184,15 +150,14 @@ class MomentumLaw(Law):
                 exclude_warmup: bool | None = None, predict: bool = False) -> LawInputs:
         """``LawInputs`` with ``x = {"S1", "S2", "N"}`` per point.
 
-        ``steps``: an array of global steps (fit: keep observed points at these steps; predict:
-        exactly these steps), a ``range``/``slice`` of steps, or ``{run_id: steps}``.
+        ``steps``: which points, as :func:`lawfit.runs.select_points` (fit: the observed points at
+        these steps; predict: exactly these steps).
         ``exclude_warmup`` (default True) drops fitted points inside the warmup (``step < W``);
         predictions are made wherever asked.
         """
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset, select_points
 
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         if self.lam == "grid":
             raise ValueError(
                 "MomentumLaw(lam='grid') has no single λ; lawfit.fit chooses it, or use "
@@ -207,7 +172,7 @@ class MomentumLaw(Law):
                     "law needs it. Build the run with Run.from_schedule(...) or "
                     "Run.from_logged_lr(...)"
                 )
-            s, y = _select(run, metric, steps, predict)
+            s, y = select_points(run, metric, steps, predict=predict)
             w = run.warmup_steps or 0
             if exclude and not predict:
                 keep = s >= w

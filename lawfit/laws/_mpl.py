@@ -28,7 +28,9 @@ s - k + 1 instead of η_k^(-γ) S_k(s)) and ``"opl"`` (no loss-drop term).
 Cost: only nonzero decrements are stored, so an evaluation costs O(points x LR changes); constant
 phases are free. ``mode="block"`` aggregates ``block_size`` consecutive decrements (never across an
 evaluation step), a bounded-error approximation for fitting; :meth:`MultiPowerLaw.error_bound`
-returns its rigorous per-point bound. Report metrics with ``mode="exact"``.
+returns its rigorous per-point bound. The default ``mode="auto"`` evaluates exactly and lets
+:func:`lawfit.fit` choose a block layout whose bound at the fitted parameters is well below the
+noise of the fitted data (recorded in ``FitResult.layout``); ``mode="exact"`` fits exactly too.
 
 ``predict`` is a pure JAX function meant to run in float64: lawfit's ``fit`` / ``FitResult``
 call it inside ``jax.enable_x64``; do the same when calling it directly.
@@ -49,7 +51,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import jax.numpy as jnp
@@ -58,13 +59,13 @@ import numpy as np
 from lawfit._x64 import x64
 from lawfit.laws import _mpl_terms as terms
 from lawfit.laws._base import Law, LawInputs, ParamSpec
-from lawfit.runs import Run, RunSet
+from lawfit.runs import Run, RunSet, as_runset, select_points
 
 __all__ = ["MultiPowerLaw", "CONVENTIONS", "VARIANTS", "REPO_PARAMS", "PAPER_TABLE7"]
 
 CONVENTIONS = ("paper", "repo", "tissue")
 VARIANTS = ("full", "no_gamma", "lldl", "mel", "spl", "opl")
-MODES = ("exact", "block")
+MODES = ("auto", "exact", "block")
 
 # Published parameters (LAWS.md 4.3). Valid only in the named convention.
 REPO_PARAMS = {  # convention "repo": MPL repository src/config.py
@@ -99,6 +100,16 @@ _VARIANT_PARAMS = {
     "opl": ("L0", "A", "alpha"),
 }
 FIT_BLOCK = dict(block_size=32, block_anchor="center", far_factor=8, far_steps=1024)
+# mode="auto": fitting layouts tried from the cheapest; the first whose rigorous error bound at the
+# fitted parameters is well below the noise of the data is kept (lawfit.fit warm-restarts on the
+# next one otherwise). The last is the exact law.
+FIT_LADDER = (
+    FIT_BLOCK,
+    dict(FIT_BLOCK, near_exact=True),
+    dict(block_size=16, block_anchor="center", far_factor=4, far_steps=2048, near_exact=True),
+    dict(block_size=8, block_anchor="center", far_factor=2, far_steps=4096, near_exact=True),
+    dict(block_size=4, block_anchor="center", far_factor=1, far_steps=2048, near_exact=True),
+)
 _GAMMA_REF = 0.6  # C init grid is scaled from the published C ~ 2 at γ ~ 0.6 (see init_grid)
 
 
@@ -108,13 +119,21 @@ class MultiPowerLaw(Law):
     Args:
         convention: ``"paper"``, ``"repo"`` or ``"tissue"`` (LAWS.md 4.2). Required choice, stored.
         variant: ``"full"`` (default) or an ablation of paper Table 3.
-        mode: ``"exact"`` (every nonzero decrement) or ``"block"`` (aggregated, bounded error).
+        mode: ``"auto"`` (default): :func:`lawfit.fit` picks a block layout from the data (the
+            cheapest of :data:`FIT_LADDER` whose rigorous error bound at the fitted parameters
+            is well below the data's noise, recorded in ``FitResult.layout``); ``prepare`` /
+            ``predict`` / evaluation use the exact sum. ``"exact"``: every nonzero decrement,
+            also when fitting (the reference fit). ``"block"``: aggregated decrements everywhere
+            (bounded error, :meth:`error_bound`).
         block_size: decrements per block in ``"block"`` mode (never across an evaluation step).
         block_anchor: ``"first"`` (η and S at the block's first index, LAWS.md 4.7) or
             ``"center"`` (at its middle member: second-order error for smooth schedules).
         far_factor: in ``"block"`` mode, > 1 adds a coarse level: groups of ``far_factor`` blocks
             used for points more than ``far_steps`` steps after the group (where G is flat).
         far_steps: distance beyond which the coarse level is used.
+        near_exact: in ``"block"`` mode, blocks grow geometrically (1, 1, 2, 4, ...,
+            ``block_size``) backwards from each evaluation step, so the decrements just before a
+            point (where aggregation errs most) are (nearly) exact.
     """
 
     name: ClassVar[str] = "mpl"
@@ -123,11 +142,12 @@ class MultiPowerLaw(Law):
         self,
         convention: str = "paper",
         variant: str = "full",
-        mode: str = "exact",
+        mode: str = "auto",
         block_size: int = 16,
         block_anchor: str = "first",
         far_factor: int = 1,
         far_steps: int = 2048,
+        near_exact: bool = False,
     ) -> None:
         if convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
@@ -153,6 +173,9 @@ class MultiPowerLaw(Law):
         self.block_anchor = block_anchor
         self.far_factor = int(far_factor)
         self.far_steps = int(far_steps)
+        if not isinstance(near_exact, (bool, np.bool_)):
+            raise ValueError(f"near_exact must be True or False, got {near_exact!r}")
+        self.near_exact = bool(near_exact)
 
     # -- contract -------------------------------------------------------------------------------
     def options(self) -> dict[str, Any]:
@@ -164,6 +187,7 @@ class MultiPowerLaw(Law):
             "block_anchor": self.block_anchor,
             "far_factor": self.far_factor,
             "far_steps": self.far_steps,
+            "near_exact": self.near_exact,
         }
 
     def param_specs(self) -> tuple[ParamSpec, ...]:
@@ -174,8 +198,22 @@ class MultiPowerLaw(Law):
         """The fast fitting configuration: ``mode="block"`` with 32-decrement blocks represented
         by their middle member and a coarse level (x8) beyond 1024 steps (measured at the 400M
         fits: at most 1e-4 from the exact law on all shipped curves; :meth:`error_bound` gives
-        the rigorous bound). Evaluate fitted parameters with ``with_mode("exact")``."""
+        the rigorous bound). Evaluate fitted parameters with ``with_mode("exact")``. The default
+        ``mode="auto"`` does this (and checks the bound against the data's noise) by itself."""
         return cls(convention, variant, "block", **FIT_BLOCK)
+
+    def fitting_layouts(self) -> tuple[MultiPowerLaw, ...]:
+        """The laws :func:`lawfit.fit` may fit with, cheapest first (``mode="auto"``: the block
+        layouts of :data:`FIT_LADDER`, then the exact law; otherwise just this law). All share
+        this law's convention and variant, so their parameters mean the same."""
+        if self.mode != "auto":
+            return (self,)
+        base = {"convention": self.convention, "variant": self.variant}
+        if not self._has_tiles:  # "lldl" / "opl": no decrement sum to approximate
+            return (MultiPowerLaw(**base, mode="exact"),)
+        return tuple(MultiPowerLaw(**base, mode="block", **o) for o in FIT_LADDER) + (
+            MultiPowerLaw(**base, mode="exact"),
+        )
 
     def with_mode(self, mode: str) -> MultiPowerLaw:
         """The same law (convention, variant) evaluated in another mode."""
@@ -197,13 +235,14 @@ class MultiPowerLaw(Law):
     ) -> LawInputs:
         """Arrays for ``runs`` (a RunSet, a Run or a sequence of runs).
 
-        ``steps``: None (all observed points), an array / ``range`` of global steps applied to every
-        run, a ``slice(lo, hi)`` (steps in [lo, hi)), or a mapping ``{run_id: steps}``. Without ``predict`` it restricts the observed points; with
-        ``predict=True`` it chooses the points (observations not needed; y is NaN where absent).
+        ``steps``: which points, as :func:`lawfit.runs.select_points` (None: every observed
+        point; steps, a ``range`` / ``slice``, or ``{run_id: steps}``). Without ``predict`` it
+        restricts the observed points; with ``predict=True`` it chooses the points (observations
+        not needed; y is NaN where absent).
         ``exclude_warmup`` (default: True for ``"paper"``/``"tissue"``, False for ``"repo"``)
         drops points with s < W; in ``"paper"``/``"tissue"`` such points raise instead.
         """
-        runs = _as_runset(runs)
+        runs = as_runset(runs)
         if exclude_warmup is None:
             exclude_warmup = self.convention != "repo"
         per_run, ys, run_index, all_steps = [], [], [], []
@@ -233,6 +272,7 @@ class MultiPowerLaw(Law):
             anchor=self.block_anchor if block_mode else "first",
             far_factor=self.far_factor if block_mode else 1,
             far_steps=self.far_steps,
+            near_exact=self.near_exact and block_mode,
         )
         y = np.concatenate(ys) if ys else np.zeros(0)
         if not predict:
@@ -303,15 +343,35 @@ class MultiPowerLaw(Law):
     def error_bound(self, params: dict[str, Any], x: Any) -> Any:
         """Rigorous bound on |L̂_block - L̂_exact| per point at ``params`` (0 in exact mode).
 
-        B * Σ_blocks Σ|d_k| (G(x_hi) - G(x_lo)), with x_lo, x_hi the extreme arguments of G over
-        the block (G is increasing; η and S range over the block's members)."""
+        Per block the smaller of the first-order bound Σ|d_k| (G(x_hi) - G(x_lo)) (x_lo, x_hi the
+        extreme arguments of G over the block; G is increasing) and a second-order Taylor bound
+        at the block's representative with exact first and second moments of the argument (see
+        ``_mpl_terms.block_bound``); 0 outside ``mode="block"``."""
         if (
             not self._has_tiles
-            or self.mode == "exact"
+            or self.mode != "block"
             or (self.block_size == 1 and self.far_factor == 1)
         ):
             return jnp.zeros_like(x["area"])
         return params["B"] * terms.block_bound(self.variant, params, x)
+
+    def pad_inputs(self, inputs: LawInputs) -> LawInputs:
+        """``inputs`` padded to shape buckets (``_mpl_terms.pad_layout``: points, decrement blocks
+        to the next power of two, tiles by at most 25%) with zero-weight points, so fits of data sets of similar size
+        reuse one compiled program (also across processes, with the compilation cache)."""
+        p = int(inputs.y.shape[0])
+        n = terms.bucket(p)
+        x = terms.pad_layout({k: np.asarray(v) for k, v in inputs.x.items()}, n)
+        pad = n - p
+        last = inputs.steps[-1] if p else 0
+        return LawInputs(
+            x={k: jnp.asarray(v) for k, v in x.items()},
+            y=jnp.concatenate([jnp.asarray(inputs.y), jnp.ones(pad)]),
+            weight=jnp.concatenate([jnp.asarray(inputs.weight), jnp.zeros(pad)]),
+            run_index=np.r_[inputs.run_index, np.full(pad, inputs.run_index[-1] if p else 0)].astype(np.int64),
+            steps=np.r_[inputs.steps, np.full(pad, last)].astype(np.int64),
+            run_ids=inputs.run_ids,
+        )
 
     def layout_stats(self, inputs: LawInputs) -> dict[str, int]:
         """Points, decrement blocks, tiles and padded (point, decrement) pairs of ``inputs``."""
@@ -369,19 +429,6 @@ class MultiPowerLaw(Law):
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_runset(runs: Any) -> RunSet:
-    if isinstance(runs, RunSet):
-        return runs
-    if isinstance(runs, Run):
-        return RunSet([runs])
-    try:
-        return RunSet(list(runs))
-    except TypeError:
-        raise ValueError(
-            f"runs must be a lawfit RunSet, a Run or a sequence of Runs, got {type(runs).__name__}"
-        ) from None
-
-
 def _warmup(run: Run) -> int:
     w = run.warmup_steps
     return int(w or 0)
@@ -393,34 +440,7 @@ def _points(run: Run, metric: str, steps: Any, predict: bool) -> tuple[np.ndarra
             f"run {run.run_id!r} has no learning-rate array; the Multi-Power Law needs the per-step "
             "LR (build the run with lr=... or Run.from_schedule)"
         )
-    wanted = steps.get(run.run_id) if isinstance(steps, Mapping) else steps
-    if isinstance(steps, Mapping) and wanted is None and predict:
-        wanted = np.zeros(0, dtype=np.int64)
-    if isinstance(wanted, slice):
-        if wanted.step not in (None, 1) and not predict:
-            raise ValueError(f"steps={wanted!r}: a slice selecting observed points takes no step")
-        lo = 0 if wanted.start is None else int(wanted.start)
-        hi = run.lr.size if wanted.stop is None else int(wanted.stop)
-        if predict:
-            wanted = np.arange(lo, hi, wanted.step or 1)
-        else:
-            obs = run.observed(metric)
-            wanted = obs.steps[(obs.steps >= lo) & (obs.steps < hi)]
-    if predict and wanted is not None:
-        s = np.unique(np.asarray(wanted, dtype=np.int64).ravel())
-        y = np.full(s.shape, np.nan)
-        if metric in run.metrics:
-            obs = run.metrics[metric]
-            idx = np.searchsorted(obs.steps, s)
-            idx_c = np.minimum(idx, max(obs.steps.size - 1, 0))
-            hit = (idx < obs.steps.size) & (obs.steps[idx_c] == s) if obs.steps.size else idx < 0
-            y[hit] = obs.values[idx_c[hit]]
-    else:
-        obs = run.observed(metric)
-        s, y = np.asarray(obs.steps, dtype=np.int64), np.asarray(obs.values, dtype=np.float64)
-        if wanted is not None:
-            keep = np.isin(s, np.asarray(wanted, dtype=np.int64).ravel())
-            s, y = s[keep], y[keep]
+    s, y = select_points(run, metric, steps, predict=predict)
     out = (s < 0) | (s >= run.lr.size)
     if out.any():
         raise ValueError(
@@ -444,9 +464,10 @@ def _lldl_start(y: np.ndarray, area: np.ndarray, dsum: np.ndarray):
     """Variable projection for y ≈ L0 + A area^-α - B dsum: grid over (L0, α), least squares for
     (A, B) with A > 0, B >= 0; best by squared log residual."""
     y_min = y.min()
-    best = (np.inf, y_min - 0.1, 0.5, 0.5, 100.0)
+    best = (np.inf, 0.5 * y_min, 0.5, 0.5, 100.0)
     has_drop = np.ptp(dsum) > 0
-    for l0 in np.linspace(max(y_min - 1.0, 0.05 * y_min), y_min - 1e-3, 40):
+    # L0 strictly inside (0, y_min) whatever the scale of the losses (a loss of 0.003 too)
+    for l0 in np.linspace(max(y_min - 1.0, 0.05 * y_min), y_min - min(1e-3, 1e-3 * y_min), 40):
         for alpha in np.linspace(0.1, 1.2, 23):
             u = area ** (-alpha)
             design = np.stack([u, -dsum], axis=1) if has_drop else u[:, None]

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from lawfit._validate import check_int
 from lawfit._x64 import x64
 
 __all__ = ["Comparison", "compare", "schedule_array"]
@@ -154,6 +155,7 @@ def compare(
             warning (read from the FitResult when it knows it).
         max_extrapolation: warn when a budget exceeds this multiple of ``fitted_horizon``.
     """
+    check_int("total_steps", total_steps, minimum=1)
     import jax
     import jax.numpy as jnp
 

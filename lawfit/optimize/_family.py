@@ -1,6 +1,7 @@
 """Best closed-form schedule of each family under a fitted Multi-Power Law.
 
-One vmapped grid evaluation of the MPL-predicted final loss over every family's parameters,
+One grid evaluation of the MPL-predicted final loss over every family's parameters (numpy,
+only the steps after each plateau),
 then a local (bounded Powell) refinement of the best grid point of each family. Families, all
 with the fixed warmup and peak ``eta_max``, ``n = T - W`` post-warmup steps, ``rho = eta_min /
 eta_max`` and ``p = clip((t - (T - D)) / D, 0, 1)`` (SCHEDULES.md sections 3, 4)::
@@ -23,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import time
 from collections.abc import Sequence
@@ -31,8 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from lawfit._x64 import x64
-from lawfit.optimize._predict import MPL_PARAM_NAMES, final_loss_fn, resolve_mpl
+from lawfit._validate import check_horizon
+from lawfit.optimize._final_loss import final_losses
+from lawfit.optimize._predict import resolve_mpl
+from lawfit.optimize._schedule_opt import ProgressFn
+from lawfit.optimize._threads import one_blas_thread
+from lawfit.optimize._warmup import warmup_array
 
 __all__ = ["FamilyResult", "search_family", "family_lr", "FAMILY_SHAPES"]
 
@@ -40,27 +44,38 @@ FAMILY_SHAPES = ("power", "cosine", "1-sqrt", "geometric")
 _FAMILIES = ("wsd", "cosine", "linear", "constant")
 
 
-def _post_lr(t, total, decay, shape_id, k, rho, peak, xp):
-    """Post-warmup LR of one family member (numpy or jax.numpy via ``xp``)."""
-    p = xp.clip((t - (total - decay)) / decay, 0.0, 1.0)
-    safe_k = xp.maximum(k, 1e-6)
-    g_power = (1.0 - p) ** safe_k
-    g_cos = 0.5 * (1.0 + xp.cos(np.pi * p))
-    g_sqrt = 1.0 - xp.sqrt(p)
-    g = xp.where(shape_id == 0, g_power, xp.where(shape_id == 1, g_cos, g_sqrt))
-    eta = rho * peak + (1.0 - rho) * peak * g
-    geo = peak * xp.maximum(rho, 1e-12) ** p
-    return xp.where(shape_id == 3, geo, eta)
+def _shape_lr(t, total, decay, shape_id: int, k, rho, peak):
+    """Post-warmup LR at steps ``t`` of the members ``(k, rho)`` (arrays broadcast against
+    ``t``) of one shape with decay length ``decay``."""
+    p = np.clip((t - (total - decay)) / decay, 0.0, 1.0)
+    if shape_id == 3:
+        return peak * np.maximum(rho, 1e-12) ** p
+    if shape_id == 0:
+        g = (1.0 - p) ** np.maximum(k, 1e-6)
+    elif shape_id == 1:
+        g = 0.5 * (1.0 + np.cos(np.pi * p))
+    else:
+        g = 1.0 - np.sqrt(p)
+    return rho * peak + (1.0 - rho) * peak * g
+
+
+def _decay_losses(params, warm, total, peak, conv, decay, shape_id, k, rho) -> np.ndarray:
+    """Final losses of the members ``(k[i], rho[i])`` of one shape and decay length: only the
+    steps after the plateau (``t > total - decay``) are computed."""
+    w = warm.size
+    s = min(max(int(np.floor(total - decay)) + 1, w), total)
+    t = np.arange(s, total, dtype=np.float64)
+    k, rho = (np.asarray(v, dtype=np.float64).reshape(-1, 1) for v in (k, rho))
+    tail = _shape_lr(t[None, :], total, decay, shape_id, k, rho, peak) * np.ones((k.size, 1))
+    return final_losses(params, warm, s - w, tail, peak, conv)
 
 
 def family_lr(entry: dict[str, Any], warmup: Any = "linspace") -> np.ndarray:
     """Per-step LR (from step 0) of a row of :attr:`FamilyResult.table`."""
-    from lawfit.optimize._schedule_opt import warmup_array
-
     total, w, peak = entry["total_steps"], entry["warmup_steps"], entry["peak_lr"]
     t = np.arange(w, total, dtype=np.float64)
-    post = _post_lr(t, total, float(entry["decay_steps"]), FAMILY_SHAPES.index(entry["shape"]),
-                    float(entry["exponent"]), float(entry["end_ratio"]), peak, np)
+    post = _shape_lr(t, total, float(entry["decay_steps"]), FAMILY_SHAPES.index(entry["shape"]),
+                     float(entry["exponent"]), float(entry["end_ratio"]), peak)
     return np.concatenate([warmup_array(warmup, w, peak), post])
 
 
@@ -93,23 +108,7 @@ class FamilyResult:
         return pd.DataFrame(self.table)
 
 
-@functools.lru_cache(maxsize=16)
-def _batched_loss(total: int, w: int, peak: float, convention: str):
-    import jax
-    import jax.numpy as jnp
-
-    t = jnp.arange(w, total, dtype=jnp.float64)
-
-    def one(params, warm, decay, shape_id, k, rho):
-        post = _post_lr(t, total, decay, shape_id, k, rho, peak, jnp)
-        return final_loss_fn(params, jnp.concatenate([warm, post]), w, peak, convention)
-
-    batched = jax.jit(lambda params, warm, d, s, k, r: jax.lax.map(
-        lambda a: one(params, warm, *a), (d, s, k, r), batch_size=64))
-    return batched, jax.jit(one)
-
-
-@x64
+@one_blas_thread
 def search_family(
     model: Any,
     total_steps: int,
@@ -123,6 +122,7 @@ def search_family(
     exponents: Sequence[float] = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0),
     end_ratios: Sequence[float] = (0.0, 0.003, 0.01, 0.03, 0.1, 0.2),
     refine: bool = True,
+    progress: ProgressFn | None = None,
 ) -> FamilyResult:
     """Best member of each schedule family by MPL-predicted final loss (grid + refinement).
 
@@ -133,11 +133,11 @@ def search_family(
         decay_fractions: WSD decay lengths as fractions of ``total_steps`` (default 1 %..60 %).
         exponents: grid of ``k`` for the power shape; end_ratios: grid of ``rho``.
         refine: polish each family's best grid point with bounded Powell on (D, k, rho).
+        progress: optional ``progress(fraction, phase)`` callback, as for
+            :func:`~lawfit.optimize.optimize_schedule`.
     """
-    import jax.numpy as jnp
+    check_horizon(total_steps, warmup_steps, peak_lr)
     from scipy.optimize import minimize
-
-    from lawfit.optimize._schedule_opt import warmup_array
 
     t0 = time.perf_counter()
     params, conv, _ = resolve_mpl(model, convention)
@@ -170,14 +170,20 @@ def search_family(
             rows += [(fam, float(n), 0, 1.0, r) for r in np.linspace(0.0, 0.5, 26)]
         else:
             rows += [(fam, float(n), 0, 1.0, 1.0 - 1e-15)]
-    batched, one = _batched_loss(total, w, peak, conv)
-    jp = {k: jnp.asarray(params[k]) for k in MPL_PARAM_NAMES}
-    warm = jnp.asarray(warmup_array(warmup, w, peak))
-    cols = [jnp.asarray(np.array([r[i] for r in rows])) for i in (1, 2, 3, 4)]
-    losses = np.asarray(batched(jp, warm, cols[0], cols[1].astype(jnp.int32), cols[2], cols[3]))
+    warm = warmup_array(warmup, w, peak)
+    report = progress or (lambda fraction, phase: None)
+    report(0.0, f"grid of {len(rows)} schedules")
+    groups: dict[tuple[float, int], list[int]] = {}  # members sharing a decay length and shape
+    for i, r in enumerate(rows):
+        groups.setdefault((r[1], r[2]), []).append(i)
+    losses = np.empty(len(rows))
+    for (d, s), idx in groups.items():
+        losses[idx] = _decay_losses(params, warm, total, peak, conv, d, s,
+                                    [rows[i][3] for i in idx], [rows[i][4] for i in idx])
 
     best: dict[str, dict[str, Any]] = {}
-    for fam in families:
+    for j, fam in enumerate(families):
+        report(0.5 + 0.5 * j / len(families), f"refining the best {fam} schedule")
         idx = [i for i, r in enumerate(rows) if r[0] == fam]
         i = idx[int(np.nanargmin(losses[idx]))]
         _, d, s, k, r = rows[i]
@@ -187,7 +193,7 @@ def search_family(
             def f(z, s=s, fam=fam):
                 dd = z[0] if fam == "wsd" else float(n)
                 kk = z[1] if s == 0 and fam == "wsd" else 1.0
-                return float(one(jp, warm, dd, s, kk, z[2]))
+                return float(_decay_losses(params, warm, total, peak, conv, dd, s, kk, z[2])[0])
 
             lo_r = 1e-6 if s == 3 else 0.0
             bounds = [(1.0, float(n)), (0.05, 20.0), (lo_r, 0.99)]
@@ -212,6 +218,7 @@ def search_family(
             "warmup_steps": w,
             "peak_lr": peak,
         }
+    report(1.0, "done")
     table = sorted(best.values(), key=lambda row: row["final_loss"])
     for row in table:
         row["delta"] = row["final_loss"] - table[0]["final_loss"]

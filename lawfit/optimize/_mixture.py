@@ -33,6 +33,7 @@ import jax
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from lawfit._validate import check_real
 from lawfit._x64 import x64
 from lawfit.laws._cmr import critical_mixture_ratio, critical_ratio_curve, tangency_tokens
 
@@ -168,6 +169,8 @@ def dcpt_max_domain_ratio(
     to 0 (the data term ``r^eta`` vanishes there), so beyond the data the "largest feasible r_d"
     can jump to an extrapolated region near r_d = 1.
     """
+    for name, value in (("N", N), ("D", D), ("threshold", threshold)):
+        check_real(name, value, above=0)
     _check_law(general_fit, "general", "dcpt_max_domain_ratio(general_fit)")
     if domain_fit is not None:
         _check_law(domain_fit, "domain", "dcpt_max_domain_ratio(domain_fit)")

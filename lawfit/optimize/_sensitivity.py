@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from lawfit._validate import check_horizon
 from lawfit._x64 import x64
 from lawfit.optimize._family import FamilyResult, family_lr, search_family
 from lawfit.optimize._predict import mpl_final_loss, resolve_mpl
@@ -85,6 +86,7 @@ def schedule_sensitivity(
     ``optimum`` / ``family`` reuse earlier :func:`optimize_schedule` / :func:`search_family`
     results for the same model and horizon.
     """
+    check_horizon(total_steps, warmup_steps, peak_lr)
     params, conv, _ = resolve_mpl(model, convention)
     kw = dict(warmup_steps=warmup_steps, peak_lr=peak_lr, warmup=warmup, convention=conv)
     if any(f <= 0 for f in factors):

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from lawfit.plot._format import LR_AXIS
+
 __all__ = ["DISPLAY_MAX_POINTS", "display_indices", "loss_curves", "lr_curves", "PALETTE"]
 
 #: Default largest number of points drawn per trace (display only; see the module docstring).
@@ -121,7 +123,8 @@ def loss_curves(
         type="log" if log_y else "linear", secondary_y=False,
     )
     if show_lr:
-        fig.update_yaxes(title_text="learning rate", secondary_y=True, showgrid=False)
+        fig.update_yaxes(title_text="learning rate", secondary_y=True, showgrid=False,
+                         **LR_AXIS)
     fig.update_layout(title=title, legend={"orientation": "h", "y": -0.2}, margin={"t": 40})
     return fig
 
@@ -148,6 +151,7 @@ def lr_curves(
                        line={"color": color(i)})
         )
     fig.update_xaxes(title_text="step", type="log" if log_x else "linear")
-    fig.update_yaxes(title_text="learning rate", type="log" if log_y else "linear")
+    fig.update_yaxes(title_text="learning rate", type="log" if log_y else "linear",
+                     **({} if log_y else LR_AXIS))
     fig.update_layout(title=title, legend={"orientation": "h", "y": -0.2}, margin={"t": 40})
     return fig

@@ -17,13 +17,14 @@ Example:
 """
 
 from lawfit.proxy._config import OPTIMIZERS, ModelConfig, OptimizerConfig, RunConfig
+from lawfit.proxy._continual import cpt
 from lawfit.proxy._corpus import stdlib_corpus
 from lawfit.proxy._data import builtin_domains, domain_tokens
 from lawfit.proxy._log import read_run_dir, read_runs
 from lawfit.proxy._model import init_params, lm_apply, lm_loss
 from lawfit.proxy._schedule import lr_array
 from lawfit.proxy._sweep import group_batches, sweep
-from lawfit.proxy._train import TrainingDiverged, cpt, resume, train, train_many
+from lawfit.proxy._train import TrainingDiverged, resume, train, train_many
 
 __all__ = [
     "OPTIMIZERS",

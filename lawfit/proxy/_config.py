@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ModelConfig", "OptimizerConfig", "RunConfig", "OPTIMIZERS"]
+__all__ = ["ModelConfig", "OptimizerConfig", "RunConfig", "OPTIMIZERS", "SCHEDULE_FREE"]
 
-OPTIMIZERS = ("adamw", "sgd", "schedule_free_adamw")
+OPTIMIZERS = ("adamw", "sgd", "schedule_free_adamw", "schedule_free_sgd")
+SCHEDULE_FREE = ("schedule_free_adamw", "schedule_free_sgd")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class OptimizerConfig:
     * ``sgd``: ``optax.sgd(lr, momentum, nesterov=False)`` plus decoupled weight decay.
     * ``schedule_free_adamw``: ``optax.contrib.schedule_free_adamw(lr, b1=b1, b2, eps,
       weight_decay)``; losses are evaluated at the averaged point x (SCHEDULES.md section 17).
+    * ``schedule_free_sgd``: ``optax.contrib.schedule_free_sgd(lr, b1=b1, weight_decay)``
+      (Schedule-Free SGD; ``b1`` is the interpolation beta, PyTorch's ``momentum``), evaluated at x.
 
     ``clip_norm`` clips the global gradient norm (None: no clipping).
     """
@@ -102,8 +105,8 @@ class OptimizerConfig:
             v = getattr(self, name)
             if not 0.0 <= v < 1.0:
                 raise ValueError(f"OptimizerConfig.{name} must be in [0, 1), got {v!r}")
-        if self.name == "schedule_free_adamw" and self.b1 <= 0:
-            raise ValueError("OptimizerConfig.b1 must be > 0 for schedule_free_adamw (optax needs it)")
+        if self.name in SCHEDULE_FREE and self.b1 <= 0:
+            raise ValueError(f"OptimizerConfig.b1 must be > 0 for {self.name} (optax needs it)")
         if self.eps <= 0 or self.weight_decay < 0:
             raise ValueError(
                 f"OptimizerConfig: eps must be > 0 and weight_decay >= 0, got eps={self.eps!r}, "

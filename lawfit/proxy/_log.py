@@ -18,7 +18,9 @@ One directory per run:
 Steps are global optimizer steps. ``loss`` (``train_loss_y`` for Schedule-Free) at step t is the
 training loss of batch t measured during update t; ``val_loss`` (the mixture-weighted held-out
 loss) and ``val_loss/<domain>`` at step t are measured after update t, at the evaluation point
-(x for Schedule-Free; ``val_loss_y`` is the held-out loss at y). ``lr`` is ``lr[t]``.
+(x for Schedule-Free; ``val_loss_y`` is the held-out loss at y). ``grad_norm`` at step t is the
+global L2 norm of the minibatch gradient of update t, before clipping (the input of
+:func:`lawfit.schedules.refined`). ``lr`` is ``lr[t]``.
 
 Example:
     >>> from lawfit.proxy import read_run_dir

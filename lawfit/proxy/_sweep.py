@@ -21,6 +21,7 @@ from typing import Any
 
 from lawfit.proxy._config import RunConfig
 from lawfit.proxy._schedule import lr_array
+from lawfit.proxy._train import train_many
 
 __all__ = ["sweep", "group_batches"]
 
@@ -59,8 +60,6 @@ def sweep(
         raise ValueError(f"sweep: run ids must be unique, repeated: {dup}")
     batches = group_batches(configs, max_batch)
     if backend == "local":
-        from lawfit.proxy._train import train_many
-
         out = []
         for b in batches:
             out += train_many(b, out_dir, progress=progress, raise_on_divergence=False)
@@ -73,8 +72,6 @@ def sweep(
 
 
 def _train_batch_task(config_dicts: list[dict], out_dir: str) -> list[dict]:
-    from lawfit.proxy._train import train_many
-
     return train_many([RunConfig.from_dict(d) for d in config_dicts], out_dir,
                       raise_on_divergence=False)
 

@@ -25,18 +25,17 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from lawfit.proxy._checkpoint import has_checkpoint, load_checkpoint, save_checkpoint
-from lawfit.proxy._config import ModelConfig, OptimizerConfig, RunConfig
+from lawfit.proxy._config import SCHEDULE_FREE, ModelConfig, OptimizerConfig, RunConfig
 from lawfit.proxy._corpus import corpus_version
 from lawfit.proxy._data import build_data, sample_batch
 from lawfit.proxy._log import META, RunLog, write_json_atomic
 from lawfit.proxy._schedule import lr_array, schedule_spec
 
-__all__ = ["TrainingDiverged", "train", "train_many", "resume", "cpt"]
+__all__ = ["TrainingDiverged", "train", "train_many", "resume"]
 
 
 class TrainingDiverged(ValueError):
@@ -53,6 +52,7 @@ class TrainingDiverged(ValueError):
 def _program(model: ModelConfig, opt: OptimizerConfig, batch_size: int):
     import jax
     import jax.numpy as jnp
+    import optax
 
     from lawfit.proxy._model import init_params, lm_loss, sequence_losses
     from lawfit.proxy._optim import eval_params, make_optimizer
@@ -71,7 +71,7 @@ def _program(model: ModelConfig, opt: OptimizerConfig, batch_size: int):
             loss, grads = jax.value_and_grad(lm_loss)(params, batch, model)
             tx = make_optimizer(opt, lr_t)
             updates, opt_state = tx.update(grads, opt_state, params)
-            return (optax_apply(params, updates), opt_state), loss
+            return (optax_apply(params, updates), opt_state), (loss, optax.global_norm(grads))
 
         return jax.lax.scan(body, state, (t0 + jnp.arange(n, dtype=jnp.int32), lr))
 
@@ -82,8 +82,6 @@ def _program(model: ModelConfig, opt: OptimizerConfig, batch_size: int):
         at_x = sequence_losses(x, flat, model).reshape(val.shape[:2]).mean(-1)
         at_y = sequence_losses(params, flat, model).reshape(val.shape[:2]).mean(-1)
         return at_x, at_y
-
-    import optax
 
     optax_apply = optax.apply_updates
     chunk = jax.vmap(chunk_one, in_axes=(0, None, 0, 0, 0, None, None, None, None))
@@ -140,7 +138,7 @@ def _meta(cfg: RunConfig, lr: np.ndarray, extra: dict) -> dict:
         "data_seed": cfg.data_seed,
         "corpus": corpus_version() if "stdlib" in names else None,
         "eval_metric": "val_loss",
-        "train_metric": "train_loss_y" if cfg.optimizer.name == "schedule_free_adamw" else "loss",
+        "train_metric": "train_loss_y" if cfg.optimizer.name in SCHEDULE_FREE else "loss",
     }
     meta.update(extra)
     meta.update(cfg.meta)
@@ -298,7 +296,7 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
     dkeys = jnp.stack([_data_key(c.seed) for c in configs])
     train_arr, offsets, sizes = jnp.asarray(data.train), jnp.asarray(data.offsets), jnp.asarray(data.sizes)
     val = jnp.asarray(data.val)
-    sf = c0.optimizer.name == "schedule_free_adamw"
+    sf = c0.optimizer.name in SCHEDULE_FREE
     train_metric = "train_loss_y" if sf else "loss"
     names = data.names
     alive = [True] * K
@@ -309,10 +307,11 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
     try:
         while step < T:
             n = min(E - step % E, T - step)
-            state, losses = prog["chunk"](state, jnp.int32(step), lr32[:, step : step + n], w, dkeys, train_arr,
-                                          offsets, sizes, n)
+            state, (losses, gnorms) = prog["chunk"](state, jnp.int32(step), lr32[:, step : step + n], w,
+                                                    dkeys, train_arr, offsets, sizes, n)
             at_x, at_y = prog["eval"](state, val)
-            losses, at_x, at_y = np.asarray(losses), np.asarray(at_x), np.asarray(at_y)
+            losses, gnorms = np.asarray(losses), np.asarray(gnorms)
+            at_x, at_y = np.asarray(at_x), np.asarray(at_y)
             end = step + n - 1
             for k, c in enumerate(configs):
                 if not alive[k]:
@@ -322,6 +321,7 @@ def _train_batch(configs, out_dir, resume, progress, raise_on_divergence):
                 n_ok = int(np.argmax(bad)) if bad.any() else n
                 for i in range(n_ok):
                     log.write(off + step + i, train_metric, losses[k, i], lr[step + i])
+                    log.write(off + step + i, "grad_norm", gnorms[k, i], lr[step + i])
                 if n_ok < n or not np.all(np.isfinite(at_x[k])):
                     alive[k] = False
                     diverged[k] = off + step + n_ok
@@ -426,28 +426,3 @@ def resume(run_dirs, *, progress: Callable[[int, int], None] | None = None) -> l
         raise ValueError(f"resume: run directories must share one parent folder, got {sorted(map(str, parents))}")
     return train_many(configs, parents.pop(), resume=True, progress=progress)
 
-
-def cpt(
-    pretrain: RunConfig,
-    continual: RunConfig | Sequence[RunConfig],
-    out_dir,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, Any]:
-    """Continual pre-training: train ``pretrain``, checkpoint, then each ``continual`` run from it.
-
-    The continual runs get ``init_from`` = the pre-training directory, ``step_offset`` = its
-    length and ``phase="cpt"``; their ``meta.json`` records ``pt_lr`` and ``cpt_start_step`` and
-    both domains' validation losses are logged (``val_loss/<domain>``), which is the data the CPT
-    and D-CPT laws need. Typical setup: ``domains=("stdlib", "hmm")`` for both phases,
-    ``mixture=(1, 0)`` for pre-training and ``(replay, 1 - replay)`` with a re-warm schedule after.
-    """
-    out_dir = Path(out_dir)
-    pt_res = train(pretrain, out_dir, progress=progress)
-    conts = [continual] if isinstance(continual, RunConfig) else list(continual)
-    conts = [c.replace(init_from=str(out_dir / pretrain.run_id),
-                       step_offset=pretrain.step_offset + pretrain.steps,
-                       phase="cpt" if c.phase == "pt" else c.phase) for c in conts]
-    from lawfit.proxy._sweep import sweep
-
-    return {"pretrain": pt_res, "continual": sweep(conts, out_dir, progress=progress)}

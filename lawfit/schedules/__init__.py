@@ -29,6 +29,8 @@ family             what it is
 ``rewarm``         continual pre-training re-warming, one warmup+cosine per stage
 ``infinite``       warmup, cooldown, constant, optional anneal (Ibrahim et al.)
 ``tabulated``      from logged (step, lr) points, exact at the logged steps
+``uba``            Unified Budget-Aware schedule (experimental: formula unverified)
+``refined``        from a previous run's gradient norms (Defazio et al., ``w_t sum_{s>t} w_s``)
 ``join``           phases, each on its own step count (like ``optax.join_schedules``)
 =================  ==========================================================================
 
@@ -62,11 +64,13 @@ from lawfit.schedules._inverse_sqrt import inverse_sqrt
 from lawfit.schedules._join import join
 from lawfit.schedules._linear import linear, polynomial
 from lawfit.schedules._mpl import mpl_spec, mpl_total_steps
+from lawfit.schedules._refined import refined
 from lawfit.schedules._rex import REX_PROFILES, rex
 from lawfit.schedules._sgdr import sgdr
 from lawfit.schedules._shapes import DECAY_TYPES
 from lawfit.schedules._step import deepseek_811, multistep, step
 from lawfit.schedules._tabulated import tabulated
+from lawfit.schedules._uba import uba
 from lawfit.schedules._warmup import WARMUP_CONVENTIONS, WARMUP_SHAPES
 from lawfit.schedules._wsd import wsd, wsdsc
 from lawfit.schedules._wsd_s import wsd_s
@@ -75,6 +79,6 @@ __all__ = [
     "DECAY_TYPES", "HF_SCHEDULER_TYPES", "REX_PROFILES", "WARMUP_CONVENTIONS", "WARMUP_SHAPES",
     "Schedule", "constant", "cosine", "cyclic", "deepseek_811", "exponential", "families",
     "family_info", "from_spec", "hf_schedule", "infinite", "inverse_sqrt", "join", "linear",
-    "mpl_spec", "mpl_total_steps", "multistep", "one_cycle", "polynomial", "rewarm", "rex", "sgdr",
-    "step", "tabulated", "to_array", "to_spec", "wsd", "wsd_s", "wsdsc",
+    "mpl_spec", "mpl_total_steps", "multistep", "one_cycle", "polynomial", "refined", "rewarm", "rex",
+    "sgdr", "step", "tabulated", "to_array", "to_spec", "uba", "wsd", "wsd_s", "wsdsc",
 ]  # fmt: skip

@@ -161,15 +161,17 @@ def register(name: str, factory: Callable[..., Schedule], example: Mapping[str, 
     _FAMILIES[name] = FamilyInfo(name, factory, summary, dict(example))
 
 
+# Every family module registers itself when the package ``lawfit.schedules`` is imported, which
+# Python always does before this module, so lookups below see the complete registry.
+
+
 def families() -> list[str]:
     """Names of all registered schedule families, sorted."""
-    _load_all()
     return sorted(_FAMILIES)
 
 
 def family_info(name: str) -> FamilyInfo:
     """The registry entry of a family (aliases such as ``"warmup_stable_decay"`` accepted)."""
-    _load_all()
     canonical = _FAMILY_ALIASES.get(name, name)
     if canonical not in _FAMILIES:
         raise ValueError(
@@ -218,10 +220,6 @@ def from_spec(spec: Mapping[str, Any]) -> Schedule:
         raise ValueError(f"invalid spec for {info.name!r}: {e}") from e
 
 
-def _load_all() -> None:
-    import lawfit.schedules  # noqa: F401  (importing the package registers every family)
-
-
 def nominal_total_steps(spec: Mapping[str, Any]) -> int | None:
     """The run length a spec describes (``total_steps``, sum of periods or stages, the end of an
     infinite schedule's anneal, the last boundary of a join plus its last phase), or ``None``."""
@@ -235,6 +233,8 @@ def nominal_total_steps(spec: Mapping[str, Any]) -> int | None:
     if fam == "infinite":
         keys = ("warmup_steps", "cooldown_steps", "constant_steps", "anneal_steps")
         return sum(int(spec.get(k) or 0) for k in keys) or None
+    if fam == "refined":
+        return int(spec.get("warmup_steps") or 0) + len(spec["grad_norms"])
     if fam == "tabulated":
         return int(max(spec["steps"])) + 1
     if fam == "join":

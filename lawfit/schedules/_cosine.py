@@ -47,11 +47,19 @@ def cosine(
     clamp: bool = True,
 ):
     """Cosine decay from ``peak_value`` at step W to a floor at ``total_steps`` (clamped after)."""
+    k = C.real("exponent", exponent, low=0.0, low_open=True)
+    return cosine_fn(peak_value, total_steps, end_value, end_ratio, warmup_steps, init_value,
+                     warmup_convention, warmup_shape, clamp, None if k == 1.0 else (lambda g: g**k))
+
+
+def cosine_fn(peak_value, total_steps, end_value, end_ratio, warmup_steps, init_value,
+              warmup_convention, warmup_shape, clamp, reshape=None):
+    """Validated pure function ``end + (peak - end) * reshape(g)`` with the cosine
+    ``g = 0.5 * (1 + cos(pi * p))`` after the warmup (shared by ``cosine`` and ``uba``)."""
     peak = C.peak(peak_value)
     w = _warmup.check(warmup_steps, init_value, peak, warmup_convention, warmup_shape)
     T = check_total(total_steps, w.steps)
     end = C.end(peak, end_value, end_ratio)
-    k = C.real("exponent", exponent, low=0.0, low_open=True)
     if not isinstance(clamp, bool):
         raise ValueError(f"clamp must be True or False, got {clamp!r}")
     W = w.steps
@@ -59,8 +67,8 @@ def cosine(
     def fn(t: Any) -> Any:
         tc = jnp.minimum(t, T) if clamp else t
         g = jnp.maximum(0.5 * (1.0 + jnp.cos(jnp.pi * (tc - W) / (T - W))), 0.0)
-        if k != 1.0:
-            g = g**k
+        if reshape is not None:
+            g = reshape(g)
         v = jnp.where(tc <= W, peak, end + (peak - end) * g)  # exactly the peak at W
         return _warmup.apply(w, t, v)
 

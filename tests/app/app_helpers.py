@@ -66,3 +66,9 @@ def tiny_runs():
 def tiny_app(**state) -> AppTest:
     """A session whose only dataset is :func:`tiny_runs`."""
     return new_app(_defaults_loaded=True, datasets={"tiny": packed(tiny_runs())}, **state)
+
+
+def frame(at: AppTest, column: str):
+    """The first ``st.dataframe`` table with a column ``column`` (AppTest keeps no keys of
+    read-only tables)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)

@@ -4,23 +4,22 @@ import gc
 import os
 
 import numpy as np
-import pytest
 from app_helpers import ENTRY, TIMEOUT, assert_clean, new_app, packed, page
 
-from lawfit.datasets import MPL_RUNS
+from lawfit.datasets import PROXY_RUNS
 from lawfit.runs import Run, RunSet
 
 
-def test_opens_on_bundled_400m(app):
+def test_opens_on_bundled_proxy_curves(app):
     assert_clean(app)
     assert [t.value for t in app.title] == ["Data"]
     ds = app.session_state["datasets"]
-    assert list(ds) == ["bundled MPL 400M"]
-    assert [d["run_id"] for d in ds["bundled MPL 400M"]] == list(MPL_RUNS)
+    assert list(ds) == ["bundled proxy w64"]
+    assert [d["run_id"] for d in ds["bundled proxy w64"]] == list(PROXY_RUNS)
     assert len(app.get("plotly_chart")) == 1
     # the run table lists every run
     table = app.dataframe[0].value
-    assert list(table["run"]) == list(MPL_RUNS)
+    assert list(table["run"]) == list(PROXY_RUNS)
 
 
 def test_log_axes_and_metric_selection(app):
@@ -28,7 +27,7 @@ def test_log_axes_and_metric_selection(app):
     app.checkbox(key="log_y").check().run()
     app.checkbox(key="show_lr").uncheck().run()
     assert_clean(app)
-    app.multiselect(key="data_runs").set_value(["cosine_24000"]).run()
+    app.multiselect(key="data_runs").set_value(["cosine_4000"]).run()
     assert_clean(app)
     assert len(app.get("plotly_chart")) == 1
     app.multiselect(key="data_runs").set_value([]).run()
@@ -38,15 +37,17 @@ def test_log_axes_and_metric_selection(app):
 
 
 def test_second_bundled_set_gets_prefixed_ids(app):
-    app.selectbox(key="bundled_size").select("25M").run()
-    app.button(key="load_bundled").click().run()
+    for size in ("25M", "100M"):
+        app.selectbox(key="bundled_size").select(size).run()
+        app.button(key="load_bundled").click().run()
     assert_clean(app)
-    assert list(app.session_state["datasets"]) == ["bundled MPL 400M", "bundled MPL 25M"]
+    names = ["bundled proxy w64", "bundled MPL 25M", "bundled MPL 100M"]
+    assert list(app.session_state["datasets"]) == names
     ids = list(app.dataframe[0].value["run"])
-    assert len(ids) == 18 and "bundled MPL 25M/constant_24000" in ids
-    app.button(key="remove::bundled MPL 400M").click().run()
+    assert len(ids) == 8 + 18 and "bundled MPL 100M/constant_24000" in ids
+    app.button(key="remove::bundled proxy w64").click().run()
     assert_clean(app)
-    assert list(app.session_state["datasets"]) == ["bundled MPL 25M"]
+    assert list(app.session_state["datasets"]) == names[1:]
 
 
 def test_sessions_are_isolated():
@@ -57,7 +58,7 @@ def test_sessions_are_isolated():
     a.button(key="load_bundled").click().run()
     b.run()
     assert len(a.session_state["datasets"]) == 2
-    assert list(b.session_state["datasets"]) == ["bundled MPL 400M"]
+    assert list(b.session_state["datasets"]) == ["bundled proxy w64"]
     assert a.session_state["_session_dir"] != b.session_state["_session_dir"]
     assert a.session_state["_session_key"] != b.session_state["_session_key"]
 
@@ -133,11 +134,7 @@ def test_upload_refuses_unsafe_names():
 
 
 def test_upload_of_mpl_style_csv_goes_through_lawfit_io():
-    pytest.importorskip("lawfit.io")
-    import lawfit.io
 
-    if not hasattr(lawfit.io, "read"):
-        pytest.skip("lawfit.io.read not available")
     steps = np.arange(0, 50)
     lr = np.linspace(1e-3, 1e-4, 50)
     loss = 3.0 + 1.0 / (1.0 + steps)
@@ -154,11 +151,7 @@ def test_upload_of_mpl_style_csv_goes_through_lawfit_io():
 
 
 def test_upload_of_garbage_shows_which_file():
-    pytest.importorskip("lawfit.io")
-    import lawfit.io
 
-    if not hasattr(lawfit.io, "read"):
-        pytest.skip("lawfit.io.read not available")
     at = run_upload([("broken.csv", b"this is not,a table\n\x00\x01")])
     assert not at.exception
     assert len(at.error) == 1
@@ -172,7 +165,6 @@ def test_entry_point_exists():
 
 def test_data_flag_opens_the_given_folder(tmp_path, monkeypatch):
     """``lawfit app --data PATH`` passes PATH as LAWFIT_APP_DATA; the app opens it via lawfit.io."""
-    pytest.importorskip("lawfit.io")
     t = np.arange(0, 30)
     (tmp_path / "given.csv").write_text(
         "step,lr,loss\n" + "".join(f"{s},0.001,{3.0 - 0.01 * s}\n" for s in t))

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from app_helpers import APPS, TIMEOUT, assert_clean, page, tiny_app
+from app_helpers import APPS, TIMEOUT, assert_clean, frame, page, tiny_app
 
 import lawfit
 
@@ -40,15 +40,15 @@ def test_lr_is_drawn_on_the_secondary_axis(app):
     fig = chart_specs(app)["data_curves"]
     lr = [t for t in fig["data"] if t["name"].endswith("· LR")]
     loss = [t for t in fig["data"] if not t["name"].endswith("· LR")]
-    assert len(lr) == len(loss) == 9
+    assert len(lr) == len(loss) == 8
     assert {t.get("yaxis") for t in lr} == {"y2"} and {t.get("yaxis", "y") for t in loss} == {"y"}
     assert fig["layout"]["yaxis2"]["title"]["text"] == "learning rate"
     assert fig["layout"]["yaxis2"]["overlaying"] == "y"
     # the LR drawn is the run's own per-step array, thinned for display (first and last kept)
-    from lawfit.datasets import mpl_runs
+    from lawfit.datasets import proxy_runs
     from lawfit.plot import DISPLAY_MAX_POINTS
 
-    run = mpl_runs("400M")[lr[0]["name"].split(" · ")[0]]
+    run = proxy_runs("w64")[lr[0]["name"].split(" · ")[0]]
     x, y = arr(lr[0], "x"), arr(lr[0], "y")
     assert x.size <= DISPLAY_MAX_POINTS < run.lr.size
     assert x[0] == 0 and x[-1] == run.lr.size - 1
@@ -91,7 +91,6 @@ def run_handler(files, **state):
 
 
 def test_folder_upload_reads_every_file_of_the_folder(tmp_path):
-    pytest.importorskip("lawfit.io")
     from app_helpers import tiny_runs
 
     files = []
@@ -153,8 +152,11 @@ def test_fit_runs_in_a_status_with_bands_and_stderr(boot_fit):
     assert len(labels) == 1 and labels[0].startswith("Fit finished"), labels
     fig = chart_specs(at)["fit_plot"]
     bands = [t for t in fig["data"] if t.get("fill") == "tonexty"]
-    assert {t["name"] for t in bands} == {f"{r} fit band" for r in ("tiny_const", "tiny_decay", "tiny_warm")}
-    params = at.dataframe[0].value.set_index("parameter")
+    assert {t["name"] for t in bands} == {f"{r} band" for r in ("tiny_const", "tiny_decay", "tiny_warm")}
+    # grouped by run: one legend entry per run (points, curve and band share its group)
+    shown = [t for t in fig["data"] if t.get("showlegend", True)]
+    assert sorted(t["legendgroup"] for t in shown) == ["tiny_const", "tiny_decay", "tiny_warm"]
+    params = frame(at, "parameter").set_index("parameter")
     assert list(params.index) == list(res.law.param_names)
     for k, v in res.stderr.items():
         got = params.loc[k, "stderr"]
@@ -171,11 +173,12 @@ def test_fit_bands_are_the_bootstrap_quantiles(boot_fit):
     from app_helpers import tiny_runs
 
     run = tiny_runs()["tiny_decay"]
-    steps = arr(by["tiny_decay fit"], "x").astype(int)
+    center = next(t for t in fig["data"] if t["name"] == "tiny_decay" and t["mode"] == "lines")
+    steps = arr(center, "x").astype(int)
     c, lo, hi = res.predict(run, steps, band=0.9)
-    np.testing.assert_allclose(arr(by["tiny_decay fit lower"], "y"), lo, rtol=1e-12)
-    np.testing.assert_allclose(arr(by["tiny_decay fit band"], "y"), hi, rtol=1e-12)
-    np.testing.assert_allclose(arr(by["tiny_decay fit"], "y"), c, rtol=1e-12)
+    np.testing.assert_allclose(arr(by["tiny_decay lower"], "y"), lo, rtol=1e-12)
+    np.testing.assert_allclose(arr(by["tiny_decay band"], "y"), hi, rtol=1e-12)
+    np.testing.assert_allclose(arr(center, "y"), c, rtol=1e-12)
     assert np.all(lo <= hi) and np.any(hi > lo)
 
 
@@ -192,8 +195,8 @@ def test_designer_draws_every_family(boot_fit):
         at.selectbox(key="sd_family").select(fam).run()
         assert not at.exception, (fam, [e.value for e in at.exception])
         assert not at.error, (fam, [e.value for e in at.error])
-        spec = json.loads(at.code[0].value)
-        assert spec["family"] == fam
+        (spec,) = [c.value for c in at.caption if c.value.startswith("Spec: ")]
+        assert spec.startswith(f"Spec: family = {fam} ·"), spec
         lr = chart_specs(at)["designer_plot"]["data"][0]
         assert lr["name"] == "designed"
     at.selectbox(key="sd_family").select("cosine").run()
@@ -227,7 +230,6 @@ def test_wall_time_limit_stops_a_job(tmp_path):
 
 
 def test_progress_bar_while_training():
-    pytest.importorskip("lawfit.proxy")
     from test_proxy_page import configure, jobs_of
 
     at = tiny_app()

@@ -6,8 +6,6 @@ from app_helpers import assert_clean, errors, page, tiny_app
 
 import lawfit
 
-pytest.importorskip("lawfit.optimize")
-
 
 @pytest.fixture(scope="module")
 def at():
@@ -30,15 +28,19 @@ def test_optimize_main_path(at):
     at.multiselect(key="opt_families").set_value(["wsd"])
     at.button(key="optimize").click().run()
     assert_clean(at)
-    out = at.session_state["opt_out"]
+    ((name, d),) = at.session_state["fits"].items()
+    out = at.session_state["opt_out"][name]  # results are kept per fit
     from lawfit.optimize import optimize_schedule
 
-    (d,) = at.session_state["fits"].values()
     ref = optimize_schedule(lawfit.load_fit(d), 400, warmup_steps=0, peak_lr=1e-3, warmup="linear")
     np.testing.assert_allclose(out["lr"], ref.lr, rtol=1e-12, atol=0)
     assert out["summary"]["final_loss"] == pytest.approx(ref.final_loss, rel=1e-12)
     assert [r["family"] for r in out["families"]] == ["wsd"]
     assert len(at.get("plotly_chart")) == 1
+    # the page names the fit it optimizes under, and the optimization showed a progress bar
+    assert at.selectbox(key="opt_fit").value == name
+    (status,) = at.get("status")
+    assert status.label.startswith("Optimization finished in ")
 
 
 def test_bad_budgets_are_readable(at):

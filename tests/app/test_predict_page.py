@@ -6,8 +6,6 @@ from app_helpers import assert_clean, errors, page, tiny_app
 
 import lawfit
 
-pytest.importorskip("lawfit.optimize")
-
 
 @pytest.fixture(scope="module")
 def at():

@@ -3,10 +3,7 @@ joins the session's data; cancel stops a run; bad settings are readable errors."
 
 import time
 
-import pytest
 from app_helpers import assert_clean, errors, page, tiny_app
-
-pytest.importorskip("lawfit.proxy")
 
 
 def configure(at, steps=20, name="t"):

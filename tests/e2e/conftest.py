@@ -16,6 +16,7 @@ from e2e_helpers import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     ROOT,
+    SHOTS,
     _free_port,
     _mkdirs,
     wait_for_app,
@@ -79,9 +80,21 @@ def browser():
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, and name the screenshot folder in the report
+    of a failing test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    if report.failed:
+        report.sections.append(("screenshots", f"screenshots of this run are in {SHOTS}"))
+    return report
+
+
 @pytest.fixture
-def page(browser, app_url):
-    """A new browser context (= a new app session) with console errors collected."""
+def page(browser, app_url, request):
+    """A new browser context (= a new app session) with console errors collected; a failing
+    test leaves ``FAILED-<test>.png`` in the screenshot folder."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = ctx.new_page()
     pg.set_default_timeout(600_000)  # a loaded 2-core CI machine compiles slowly
@@ -91,6 +104,11 @@ def page(browser, app_url):
     pg.goto(app_url)
     wait_for_app(pg)
     yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / f"FAILED-{request.node.name}.png"), full_page=True)
+        print(f"screenshot of the failure: {SHOTS / f'FAILED-{request.node.name}.png'}")
     ctx.close()
 
 

@@ -4,17 +4,11 @@ download and re-upload, and a tiny proxy run. No error elements, no browser cons
 import json
 
 import pytest
-from e2e_helpers import assert_no_errors, shot, wait_for_app
+from e2e_helpers import assert_no_errors, goto, shot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 PAGES = ["Data", "Proxy training", "Fit", "Predict & compare", "Optimize", "CPT & mixtures"]
-
-
-def goto(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.wait_for_timeout(300)
-    wait_for_app(page)
 
 
 def test_every_page_opens(page):

@@ -87,7 +87,8 @@ def test_docstring_example_runs():
         (lambda r: lawfit.cross_validate({"a": {}}, r, law=LAW, folds=[list(r.ids)]), "every run"),
         (lambda r: lawfit.cross_validate({"a": {}}, r, law=LAW, folds=[[]]), "no run"),
         (lambda r: lawfit.cross_validate({"a": {}}, r, law=LAW, foo=1), "unknown lawfit.fit option"),
-        (lambda r: lawfit.cross_validate({"a": {}}, "runs", law=LAW), "runs must be"),
+        (lambda r: lawfit.cross_validate({"a": {}}, "runs", law=LAW), "runs: no file or folder 'runs'"),
+            (lambda r: lawfit.cross_validate({"a": {}}, 3, law=LAW), "runs must be"),
     ],
 )
 def test_bad_input(call, match):

@@ -20,8 +20,11 @@ from lawfit.runs import Run, RunSet
 
 # Random exploration locally; a fixed example sequence under CI (CI=true), so a landing run is
 # reproducible. A failure found locally becomes a deterministic regression test (test_io_readers).
-SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck),
-                derandomize=os.environ.get("CI", "").lower() in ("1", "true", "yes"))
+SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=os.environ.get("CI", "").lower() in ("1", "true", "yes"),
+)
 
 # problems that concern a whole file or run, not a place in it
 WHOLE_FILE = (
@@ -32,6 +35,8 @@ WHOLE_FILE = (
     "cannot tell",
     "unknown file type",
     "no MLflow runs",
+    "no curve to import",
+    "no training-log lines",
 )
 
 TOKENS = [
@@ -167,7 +172,7 @@ def _options(draw_lr: bool, duplicates: str) -> dict:
     return {"require_lr": draw_lr, "duplicates": duplicates, "lr_extrapolate": "hold"}
 
 
-opts = st.builds(_options, st.booleans(), st.sampled_from(["error", "last", "mean"]))
+opts = st.builds(_options, st.booleans(), st.sampled_from(["auto", "error", "last", "mean"]))
 
 
 def _in_tmp(name: str, data: bytes, fn) -> None:
@@ -383,6 +388,135 @@ def test_pathological_text_lines_are_linear(tmp_path):
         " iteration 1/ 2 | lm loss: " + "1," * n,
         "iter 2: loss 2.0, time 1.0ms, mfu 1.0%",
     ]
+    generic = ["step 1 " + "a" * n + " loss: 1", "step 2 loss " + "1 " * n, "step 3 loss: 3"]
+    (tmp_path / "g.log").write_text("\n".join(generic) + "\n")
+    g = io.read(tmp_path / "g.log", format="generic", require_lr=False)["g"]
+    assert 3 in g.observed("loss").steps.tolist()
     (tmp_path / "p.log").write_text("\n".join(lines) + "\n")
     run = io.read(tmp_path / "p.log", format="nanogpt", require_lr=False)["p"]
     assert 2 in run.observed("loss").steps.tolist()
+
+
+# -- issue 16 formats and the repeated-step rules ---------------------------------------------
+
+
+def _reference_auto(steps, values):
+    """Naive twin of resolve_repeats(policy="auto", chronological=True): exact copies dropped,
+    then each step at or below the last kept one restarts the log from there."""
+    seen: dict[int, list[float]] = {}
+    reduced = []
+    for s, v in zip(steps, values, strict=True):
+        same = [x for x in seen.get(s, []) if x == v or (np.isnan(x) and np.isnan(v))]
+        if same:
+            continue
+        seen.setdefault(s, []).append(v)
+        reduced.append((s, v))
+    kept: list[tuple[int, float]] = []
+    for s, v in reduced:
+        while kept and kept[-1][0] >= s:
+            kept.pop()
+        kept = [(a, b) for a, b in kept if a < s]
+        kept.append((s, v))
+    return [a for a, _ in kept], [b for _, b in kept]
+
+
+@settings(max_examples=400, **SETTINGS)
+@given(
+    pts=st.lists(
+        st.tuples(st.integers(0, 12), st.sampled_from([1.0, 2.0, 3.0, float("nan")])),
+        max_size=30,
+    )
+)
+def test_fuzz_resume_rule_matches_a_naive_twin(pts):
+    steps = [s for s, _ in pts]
+    values = [v for _, v in pts]
+    s, v, _ = io.resolve_repeats(steps, values, "auto")
+    ref_s, ref_v = _reference_auto(steps, values)
+    assert s.tolist() == ref_s
+    np.testing.assert_array_equal(v, np.asarray(ref_v, dtype=np.float64))
+    # non-chronological sources: sorted, and each value is the mean of the distinct values logged
+    s2, v2, _ = io.resolve_repeats(steps, values, "auto", chronological=False)
+    assert np.all(np.diff(s2) > 0) and sorted(set(steps)) == s2.tolist()
+    for step, value in zip(s2.tolist(), v2.tolist(), strict=True):
+        distinct = []
+        for x in (b for a, b in pts if a == step):
+            if not any(x == y or (np.isnan(x) and np.isnan(y)) for y in distinct):
+                distinct.append(x)
+        np.testing.assert_array_equal(value, np.mean(distinct))
+    # strict: anything but strictly increasing steps is an error naming the point's line
+    if len(steps) > 1 and not np.all(np.diff(steps) > 0):
+        with pytest.raises(io.ImportError) as e:
+            io.resolve_repeats(steps, values, "error", lines=np.arange(len(steps)) + 2, path="x")
+        assert e.value.line is not None
+
+
+def _text_log(kind: str, n: int) -> bytes:
+    if kind == "build":
+        lines = ["validation loss: 10.95"] + [
+            f"step {s:5d} | loss: {11 - s / 10:.6f} | lr {6e-4 * (s + 1) / 10:.4e} | norm: 1.2 | "
+            f"dt: 300.00ms | tok/sec: 1000.00"
+            for s in range(n)
+        ]
+    elif kind == "modded":
+        lines = ["step:0/9 val_loss:10.8 train_time:0ms step_avg:nanms"] + [
+            f"step:{s}/9 train_loss:{11 - s / 10:.4f} train_time:{s * 30}ms step_avg:30.00ms"
+            for s in range(1, n + 1)
+        ]
+    else:
+        lines = [f"step {s}, loss: {11 - s / 10}, lr: {1e-3 * (s + 1)}" for s in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(
+    data=st.data(),
+    kind=st.sampled_from(["build", "modded", "generic"]),
+    n=st.integers(1, 9),
+    o=opts,
+)
+def test_fuzz_new_text_logs(data, kind, n, o):
+    raw = data.draw(mutated(_text_log(kind, n)))
+    _in_tmp("stdout.txt", raw, lambda p: check(p, **o))
+
+
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 2**64), st.floats(), st.text(max_size=3)
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["iter", "_step", "loss", "lr", "train", "val", "x"]), kids, max_size=4
+        ),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(history=_json, config=_json, o=opts)
+def test_fuzz_wandb_json_structure(history, config, o):
+    doc = {"config": config, "history": history, "name": "r"}
+    try:
+        text = json.dumps(doc, allow_nan=True)
+    except (ValueError, OverflowError):
+        return
+    _in_tmp("run.json", text.encode(), lambda p: check(p, **o))
+
+
+@settings(max_examples=100, **SETTINGS)
+@given(
+    name=st.sampled_from(
+        ["a.csv", "b.json", "events.out.tfevents.1", "c.log", "d", "e.jsonl", "f.parquet"]
+    ),
+    size=st.integers(0, 10**12),
+)
+def test_fuzz_lfs_pointers_are_always_named(name, size):
+    text = f"version https://git-lfs.github.com/spec/v1\noid sha256:{'ab' * 32}\nsize {size}\n"
+
+    def go(p):
+        with pytest.raises(io.UnsupportedFormatError, match="Git LFS pointer"):
+            io.read(p)
+
+    _in_tmp(name, text.encode(), go)

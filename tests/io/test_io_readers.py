@@ -77,7 +77,12 @@ def test_sparse_lr_starting_late_needs_a_choice(tmp_path):
     text = (tmp_path / "late.csv").read_text().splitlines()
     (tmp_path / "late.csv").write_text("\n".join([text[0]] + text[51:]) + "\n")  # from step 50
     with pytest.raises(io.MissingLRError, match=r"late\.csv.*steps 0\.\.49.*schedule="):
-        io.read(tmp_path / "late.csv")
+        io.read(tmp_path / "late.csv", lr_extrapolate="error")
+    # default: inferred (the cosine falls; no peak known: the first value held), said and recorded
+    with pytest.warns(io.InferenceWarning, match=r"late\.csv.*steps 0\.\.49"):
+        auto = io.read(tmp_path / "late.csv")["late"]
+    assert auto.meta["inferred"][0]["what"] == "the LR at steps 0..49"
+    assert np.all(auto.lr[:50] == auto.lr[50]) and auto.meta["lr_extrapolated"] == [[0, 49]]
     held = io.read(tmp_path / "late.csv", lr_extrapolate="hold")["late"]
     assert held.meta["lr_extrapolated"] == [[0, 49]]
     assert np.all(held.lr[:50] == held.lr[50])
@@ -100,7 +105,10 @@ def test_sparse_lr_starting_late_needs_a_choice(tmp_path):
 def test_no_lr_at_all_requires_a_spec(tmp_path):
     (tmp_path / "x.csv").write_text("step,loss\n0,3.0\n10,2.5\n")
     with pytest.raises(io.MissingLRError, match=r"x\.csv.*no learning rate.*schedule="):
-        io.read(tmp_path / "x.csv")
+        io.read(tmp_path / "x.csv", require_lr=True)
+    with pytest.warns(io.InferenceWarning, match=r"x\.csv.*no LR"):
+        default = io.read(tmp_path / "x.csv")["x"]
+    assert default.lr is None and "schedule=" in default.meta["lr_unavailable"]
     assert io.read(tmp_path / "x.csv", require_lr=False)["x"].lr is None
     from lawfit import schedules as sch
 
@@ -340,21 +348,45 @@ def test_megatron_stdout(tmp_path):
     text, truth = megatron_lines()
     (tmp_path / "train.log").write_text(text)
     run = read_unchanged(tmp_path / "train.log", lr_extrapolate="hold")["train"]
-    assert run.observed("loss").steps.tolist() == [s for s, _, _ in truth]
+    # iteration N of T is lawfit step N - 1; the run has the declared T = 40 steps (not 41)
+    assert run.observed("loss").steps.tolist() == [s - 1 for s, _, _ in truth]
     assert run.observed("loss").values.tolist() == [v for _, _, v in truth]
-    assert run.lr[[s for s, _, _ in truth]].tolist() == [lr for _, lr, _ in truth]
-    assert run.observed("val_loss").steps.tolist() == [20, 40]
+    assert run.lr[[s - 1 for s, _, _ in truth]].tolist() == [lr for _, lr, _ in truth]
+    assert run.total_steps == 40 and run.lr.size == 40
+    assert run.meta["declared_total_steps"] == 40 and run.meta["step_offset"] == -1
+    assert run.observed("val_loss").steps.tolist() == [19, 39]
     assert run.meta["text_log"] == "megatron"
 
 
-def test_megatron_restart_needs_a_duplicates_policy(tmp_path):
+def test_megatron_restart_is_resolved_and_reported(tmp_path):
     text, _ = megatron_lines(restart_at=20)
     (tmp_path / "r.log").write_text(text)
-    with pytest.raises(io.DuplicateStepError, match=r"r\.log.*duplicates='last'"):
-        io.read(tmp_path / "r.log", lr_extrapolate="hold")
+    # strict: the step going back is named with its line (the 8th iteration line is line 12)
+    with pytest.raises(io.ParseError, match=r"r\.log:\d+: column .*goes back from 39 to 29"):
+        io.read(tmp_path / "r.log", lr_extrapolate="hold", duplicates="error")
     run = io.read(tmp_path / "r.log", lr_extrapolate="hold", duplicates="last")["r"]
     assert run.meta["duplicates"]["policy"] == "last"
-    assert run.observed("loss").steps.tolist() == [10, 20, 30, 40]
+    assert run.observed("loss").steps.tolist() == [9, 19, 29, 39]
+    # an identical re-log merges without loss; a restart with other values is a resumed run:
+    # the restarted values win, a warning says so
+    same = io.read(tmp_path / "r.log", lr_extrapolate="hold")["r"]
+    assert same.meta["duplicates"]["loss"]["identical_merged"] == 2
+    lines = text.splitlines()
+    seen = set()
+    for i, line in enumerate(lines):
+        if "iteration" in line and "/" in line:
+            it = line.split("iteration")[1].split("/")[0].strip()
+            if it in seen:  # the re-logged iterations get another loss
+                lines[i] = line.replace("lm loss: ", "lm loss: 9")
+            seen.add(it)
+    (tmp_path / "r.log").write_text("\n".join(lines) + "\n")
+    with pytest.warns(io.InferenceWarning, match=r"r\.log.*resumed run"):
+        auto = io.read(tmp_path / "r.log", lr_extrapolate="hold")["r"]
+    assert auto.observed("loss").steps.tolist() == [9, 19, 29, 39]
+    assert auto.observed("loss").values[2] > 90 and auto.observed("loss").values[1] < 90
+    rep = auto.meta["duplicates"]["loss"]
+    assert rep["restarts"][0]["step"] == 29 and rep["superseded"] == 2
+    assert "iteration       30/" in lines[rep["restarts"][0]["line"] - 1]
 
 
 def test_other_text_logs(tmp_path):
@@ -448,9 +480,19 @@ def test_resume_policies_against_hand_computed(tmp_path):
     for policy, values in expect.items():
         run = io.read(tmp_path / "res.csv", duplicates=policy)["res"]
         assert run.observed("loss").values.tolist() == values
-        assert run.meta["duplicates"] == {"policy": policy, "merged_steps": {"loss": 2, "lr": 2}}
-    with pytest.raises(io.DuplicateStepError, match="step 2"):
-        io.read(tmp_path / "res.csv")
+        assert run.meta["duplicates"]["merged_steps"] == {"loss": 2, "lr": 2}
+        assert run.meta["duplicates"]["policy"] == policy
+    # strict: no silent re-sort; the line of the first step going back is named
+    with pytest.raises(io.ParseError, match=r"res\.csv:6: column .*from 3 to 2"):
+        io.read(tmp_path / "res.csv", duplicates="error")
+    # default: a resumed run, the restarted segment supersedes steps >= 2 of the first one
+    with pytest.warns(io.InferenceWarning, match="resumed run"):
+        auto = io.read(tmp_path / "res.csv")["res"]
+    assert auto.observed("loss").values.tolist() == expect["last"]
+    assert auto.meta["duplicates"]["loss"]["restarts"] == [
+        {"line": 6, "step": 2, "after_step": 3, "superseded": 2}
+    ]
+    assert auto.meta["duplicates"]["lr"]["identical_merged"] == 2  # same LR re-logged: no loss
 
 
 def test_join_branch_wsd_cooldown():
@@ -726,15 +768,19 @@ def test_text_log_absurd_step_is_a_located_parse_error(tmp_path, line):
     path.write_text(ok["validation"] * line.startswith(" validation") + line + "\n")
     with pytest.raises(io.ParseError) as err:
         io.read(path)
-    assert err.value.line in (1, 2) and "too large" in str(err.value) and str(path) in str(err.value)
+    assert (
+        err.value.line in (1, 2) and "too large" in str(err.value) and str(path) in str(err.value)
+    )
 
 
 @pytest.mark.parametrize("step", ["1e999", "-1e999", str(10**400), str(2**63), "1.5", "-3"])
 def test_trainer_state_bad_step_is_a_located_parse_error(tmp_path, step):
     path = tmp_path / "trainer_state.json"
-    path.write_text('{"global_step": 10, "log_history": [\n'
-                    '  {"step": 5, "loss": 3.0, "learning_rate": 1e-3},\n'
-                    f'  {{"step": {step}, "loss": 2.9, "learning_rate": 1e-3}}\n]}}\n')
+    path.write_text(
+        '{"global_step": 10, "log_history": [\n'
+        '  {"step": 5, "loss": 3.0, "learning_rate": 1e-3},\n'
+        f'  {{"step": {step}, "loss": 2.9, "learning_rate": 1e-3}}\n]}}\n'
+    )
     with pytest.raises(io.ParseError) as err:
         io.read(path)
     assert err.value.column == "log_history[1]" and err.value.line == 3, str(err.value)

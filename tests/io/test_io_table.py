@@ -192,8 +192,8 @@ def test_from_frame_generic_long_table_applies_import_rules():
             "lr": [1e-3] * 6,
         }
     )
-    with pytest.raises(io.DuplicateStepError):
-        RunSet.from_frame(frame)
+    with pytest.raises(io.ParseError, match="goes back from 2 to 1"):
+        RunSet.from_frame(frame, duplicates="error")
     run = RunSet.from_frame(frame, duplicates="mean")["a"]
     assert run.observed("loss").values.tolist() == [4.0, 3.25, 2.25, 1.0]
     assert run.lr.tolist() == [1e-3] * 4 and run.lr_source == "logged"

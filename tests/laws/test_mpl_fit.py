@@ -7,7 +7,8 @@
   held-out accuracy bars of issue 3 in the "paper" convention (LAWS.md 11.3); "repo" is
   reported (printed) with a loose sanity bar.
 
-Fits use the block layout ``MultiPowerLaw.for_fitting`` (bounded error); all metrics use the
+Fits go through the default path, ``MultiPowerLaw(convention)`` (``mode="auto"``: the fit picks
+a block layout whose rigorous error bound is below 0.1 x the data's noise); all metrics use the
 exact law through ``lawfit.evaluate``.
 """
 
@@ -98,11 +99,10 @@ def official_fits():
     def get(size, convention):
         if (size, convention) not in cache:
             runs = mpl_runs(size)
-            law = MultiPowerLaw.for_fitting(convention)
-            res = lawfit.fit(law, runs.select(MPL_TRAIN), stderr=False, keep=None)
-            exact = res.replace(law=law.with_mode("exact"))
-            test = lawfit.evaluate(exact, runs.select(MPL_TEST))["mean"]
-            cache[(size, convention)] = (res, exact, test)
+            res = lawfit.fit(MultiPowerLaw(convention=convention), runs.select(MPL_TRAIN), stderr=False,
+                             keep=None)
+            test = lawfit.evaluate(res, runs.select(MPL_TEST))["mean"]
+            cache[(size, convention)] = (res, res, test)
         return cache[(size, convention)]
 
     return get
@@ -113,7 +113,8 @@ def official_fits():
 def test_converged_fit_beats_published_objective(size, convention, official_fits):
     res, exact, test = official_fits(size, convention)
     assert res.success, res.report()
-    assert res.law.convention == convention
+    assert res.law.convention == convention and res.law.mode == "auto"
+    assert res.layout["error_bound"] <= res.layout["tolerance"], res.layout
     train = mpl_runs(size).select(MPL_TRAIN)
     published = PAPER_TABLE7[size] if convention == "paper" else REPO_PARAMS[size]
     ours = _huber_objective(exact.law, exact.params, train)

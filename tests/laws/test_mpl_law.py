@@ -139,7 +139,8 @@ def test_cost_scales_with_lr_changes_not_run_length():
 
 @pytest.mark.parametrize(
     "opts",
-    [dict(block_size=16), dict(block_size=16, block_anchor="center"), MultiPowerLaw.for_fitting().options()],
+    [dict(block_size=16), dict(block_size=16, block_anchor="center"), MultiPowerLaw.for_fitting().options(),
+     dict(MultiPowerLaw.for_fitting().options(), near_exact=True)],
 )
 @pytest.mark.parametrize("convention", ["paper", "repo"])
 def test_block_mode_error_within_rigorous_bound(convention, opts):
@@ -262,3 +263,24 @@ def test_grouped_tiles_match_single_group(monkeypatch):
     g2 = jax.jit(jax.grad(total))(P, many)
     for k in P:
         np.testing.assert_allclose(float(g2[k]), float(g1[k]), rtol=1e-10, err_msg=k)
+
+
+def test_shape_buckets_share_programs_and_change_nothing():
+    """Padding to shape buckets: the three sizes' train sets get identical shapes (one compiled
+    fitting program), and predictions / bounds at the real points are unchanged."""
+    from lawfit.datasets import MPL_TRAIN
+    from lawfit.laws._mpl import FIT_BLOCK
+
+    law = MultiPowerLaw("paper", mode="block", **FIT_BLOCK)
+    shapes = set()
+    for size in ("25M", "100M", "400M"):
+        inp = law.prepare(mpl_runs(size).select(MPL_TRAIN))
+        pad = law.pad_inputs(inp)
+        shapes.add(tuple(sorted((k, v.shape) for k, v in pad.x.items())) + (pad.y.shape,))
+        n = inp.y.shape[0]
+        assert np.all(np.asarray(pad.weight)[n:] == 0) and np.all(np.asarray(pad.weight)[:n] == 1)
+        p = PAPER_TABLE7[size]
+        np.testing.assert_array_equal(np.asarray(law.predict(p, pad.x))[:n], np.asarray(law.predict(p, inp.x)))
+        np.testing.assert_array_equal(np.asarray(law.error_bound(p, pad.x))[:n],
+                                      np.asarray(law.error_bound(p, inp.x)))
+    assert len(shapes) == 1

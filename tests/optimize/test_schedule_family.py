@@ -70,3 +70,23 @@ def test_sensitivity_consistent():
         assert loss == pytest.approx(mpl_final_loss(p, family_lr(row), w, convention="repo"),
                                      abs=1e-12)
     assert set(s.summary()) >= {"closed_form_gap", "decay_x0.8_gap", "decay_x1.2_gap"}
+
+
+def test_family_progress_and_no_compilation(caplog):
+    """The family search reports its phases in order and compiles no XLA program (it is numpy)."""
+    import logging
+
+    import jax
+
+    calls = []
+    with jax.log_compiles(True), caplog.at_level(logging.WARNING):
+        search_family(MPL_REPO_PARAMS["25M"], 2999, warmup_steps=149, peak_lr=PEAK,
+                      convention="repo", families=("wsd", "cosine"),
+                      progress=lambda f, ph: calls.append((f, ph)))
+        jax.jit(lambda x: x + 1)(1.0)  # the log capture works: this one is reported
+    compiled = [r.getMessage() for r in caplog.records if "ompil" in r.getMessage()]
+    assert len(compiled) >= 1 and all("<lambda>" in m for m in compiled)
+    grid = 30 * 6 * (10 + 3) + 26  # decays x end ratios x (exponents + 3 shapes) + cosine ends
+    assert [ph for _, ph in calls] == [f"grid of {grid} schedules", "refining the best wsd schedule",
+                                       "refining the best cosine schedule", "done"]
+    assert [f for f, _ in calls] == sorted(f for f, _ in calls) and calls[-1][0] == 1.0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from lawfit import schedules as sch
 
 P = 3e-4
@@ -95,6 +97,13 @@ def _cases() -> list[Case]:
         Case("join", sch.join([sch.constant(P, warmup_steps=20),
                                sch.cosine(P, 100, end_ratio=0.1)], [100]), 200, 0.0, P, 20, True,
              (20, 100, 200)),
+        Case("uba", sch.uba(P, 200, phi=0.5, warmup_steps=20, end_ratio=0.1), 200, 0.0, P, 20,
+             True, (20, 200)),
+        Case("uba_early", sch.uba(P, 200, phi=5.0), 200, 0.0, P, 0, True, (200,)),
+        Case("refined", sch.refined(list(1.0 + 0.5 * np.sin(np.arange(180) / 20.0)), P,
+                                    warmup_steps=20), 200, 0.0, P, 20, False, (20, 199)),
+        Case("refined_constant_norms", sch.refined([2.0] * 200, P, median_window=1), 200, 0.0, P,
+             0, True, (199,)),
         Case("hf_wsd", sch.hf_schedule("warmup_stable_decay", P, 20, 200, num_decay_steps=40,
                                        min_lr_ratio=0.1, warmup_type="cosine"), 200, 0.1 * P, P,
              20, True, (20, 160, 200)),

@@ -1,0 +1,192 @@
+"""The explorer's workflows as a person does them, in Chromium over the real server, asserting on
+what is visible: the fit shown is the newest (and every page names it), progress is visible,
+warnings appear next to the numbers, failed uploads are listed file by file and the others are
+imported, and nothing raises or logs a browser console error. Screenshots of every step go to
+the folder ``e2e_helpers.SHOTS`` (named in a failing test's report)."""
+
+import pytest
+from e2e_helpers import (
+    alerts,
+    assert_no_errors,
+    goto,
+    shot,
+    upload,
+    wait_for_app,
+    write_late_lr_run,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def only_tiny(page, tiny_dir) -> None:
+    """Upload the two tiny runs and drop the bundled set, so fits take seconds."""
+    upload(page, sorted(tiny_dir.glob("*.csv")))
+    page.get_by_text("imported 2 runs").wait_for()
+    page.get_by_role("button", name="Remove", exact=True).first.click()
+    wait_for_app(page)
+    page.get_by_text("2 runs loaded in this session").wait_for()
+
+
+def fit(page, *, starts: int = 2) -> None:
+    """Press Fit on the Fit page (few starts) and wait for the finished status."""
+    page.get_by_text("More fit settings").click()
+    box = page.get_by_label("Starts", exact=True)
+    box.fill(str(starts))
+    box.press("Tab")
+    wait_for_app(page)
+    page.get_by_role("button", name="Fit", exact=True).click()
+    page.get_by_test_id("stProgress").first.wait_for()  # the wait shows a moving bar
+    wait_for_app(page)
+    page.get_by_text("Fit finished").first.wait_for()
+
+
+def shown_fit(page, key_label: str) -> str:
+    """The value of the fit picker labelled ``key_label`` (the fit the page uses)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=key_label)
+    return box.locator("[data-baseweb='select']").inner_text()
+
+
+def test_two_fits_late_lr_upload_then_optimize(page, tiny_dir, tmp_path):
+    """The hidden target: two fits in a row, an upload with a late-logged LR, optimize; the newest
+    fit is shown on every page, no exception, no console error."""
+    only_tiny(page, tiny_dir)
+    goto(page, "Fit")
+    fit(page)
+    assert shown_fit(page, "Fit shown").startswith("#1 ")
+    # a second fit on one run only: the page now shows it, not the first
+    train = page.get_by_test_id("stMultiSelect").filter(has_text="Train runs")
+    train.get_by_role("button", name="Delete").last.click()  # drop tiny_decay from train
+    wait_for_app(page)
+    fit(page)
+    assert shown_fit(page, "Fit shown").startswith("#2 "), shown_fit(page, "Fit shown")
+    assert "on tiny_const" in shown_fit(page, "Fit shown")
+    assert page.get_by_text("2 fits").first.is_visible()  # the sidebar counter is current
+    assert_no_errors(page)
+    shot(page, "wf-two-fits")
+    # an upload whose LR is logged late: refused with the option named, then imported with it
+    goto(page, "Data")
+    late = write_late_lr_run(tmp_path / "late_lr.csv")
+    upload(page, [late])
+    err = "\n".join(alerts(page, "Error"))
+    assert "late_lr.csv" in err and "Import options" in err, err
+    page.get_by_text("Import options").click()
+    page.get_by_test_id("stSelectbox").filter(
+        has_text="LR before the first").locator("[data-baseweb='select']").click()
+    page.get_by_role("option", name="hold").click()
+    wait_for_app(page)
+    upload(page, [late])
+    page.get_by_text("imported 1 run").wait_for()
+    page.get_by_text("3 runs loaded in this session").wait_for()
+    # the new run is drawn at once
+    legend = page.locator(".js-plotly-plot .legend")
+    assert "late_lr" in legend.first.inner_text()
+    page.console_errors.clear()  # the refused upload above was meant to fail
+    shot(page, "wf-late-lr-upload")
+    # optimize: under the newest MPL fit, named on the page
+    goto(page, "Optimize")
+    assert shown_fit(page, "Optimizing under").startswith("#2 ")
+    page.get_by_role("button", name="Optimize", exact=True).click()
+    page.get_by_test_id("stProgress").first.wait_for()
+    wait_for_app(page)
+    page.get_by_text("Optimization finished").first.wait_for()
+    page.get_by_text("Why this shape").wait_for()
+    assert page.get_by_test_id("stMetricValue").count() >= 3
+    assert_no_errors(page)
+    shot(page, "wf-optimize")
+    # predict under the same (newest) fit; a horizon beyond the fitted data is flagged
+    goto(page, "Predict & compare")
+    assert shown_fit(page, "Predicting with").startswith("#2 ")
+    total = page.get_by_label("Horizon (steps)", exact=True)
+    page.get_by_role("button", name="Add to comparison").click()
+    wait_for_app(page)
+    total.fill("1200")
+    total.press("Enter")
+    wait_for_app(page)
+    warn = "\n".join(alerts(page, "Warning"))
+    assert "extrapolation" in warn, warn
+    assert_no_errors(page)
+    shot(page, "wf-predict-extrapolation")
+
+
+def test_bad_uploads_are_listed_and_the_good_ones_imported(page, tiny_dir, tmp_path):
+    png = tmp_path / "figure.csv"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    late = write_late_lr_run(tmp_path / "late.csv")
+    good = sorted(tiny_dir.glob("*.csv"))[0]
+    upload(page, [png, late, good])
+    err = "\n".join(alerts(page, "Error"))
+    assert "2 upload(s) failed" in err, err
+    assert "figure.csv" in err and "PNG image" in err, err
+    assert "late.csv" in err and "hold" in err, err
+    page.get_by_text("imported 1 run").wait_for()  # the good file is not blocked
+    assert good.stem in page.locator(".js-plotly-plot .legend").first.inner_text()
+    # the uploader is empty again: files do not pile up
+    assert page.locator("[data-testid='stFileUploaderFile']").count() == 0
+    shot(page, "wf-bad-uploads")
+    page.console_errors.clear()
+
+
+def test_proxy_run_then_fit(page):
+    goto(page, "Proxy training")
+    for label, v in (("Steps", 30), ("Width", 8), ("Depth", 1), ("Heads", 1), ("Context", 8),
+                     ("Batch size", 2), ("Evaluate every", 5), ("total_steps", 30),
+                     ("warmup_steps", 3)):
+        box = page.get_by_label(label, exact=True)
+        box.fill(str(v))
+        box.press("Enter")
+        wait_for_app(page)
+    page.get_by_role("button", name="Start training").click()
+    wait_for_app(page)
+    # before the first step the compile phase is named, then the steps count
+    page.get_by_text("compiling the model").or_(page.get_by_text("training: step")).first.wait_for()
+    shot(page, "wf-proxy-compiling")
+    page.get_by_text("· finished").wait_for(timeout=400_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="Fit these runs").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Fit").first.wait_for()
+    train = page.get_by_test_id("stMultiSelect").filter(has_text="Train runs").inner_text()
+    assert "proxy" in train, train
+    fit(page)
+    assert "on proxy" in shown_fit(page, "Fit shown")
+    assert_no_errors(page)
+    shot(page, "wf-proxy-fit")
+
+
+def test_dcpt_planning(page):
+    goto(page, "CPT & mixtures")
+    page.get_by_label("Starts", exact=True).first.fill("4")
+    page.get_by_role("button", name="Fit D-CPT (general and domain)").click()
+    wait_for_app(page)
+    page.get_by_text("D-CPT fits finished").wait_for()
+    page.get_by_text("Largest domain share within the threshold").wait_for()
+    values = page.get_by_test_id("stMetricValue").all_inner_texts()
+    assert any(v.endswith("parameters") for v in values), values  # 1.23B parameters, not 1.23e+09
+    assert not page.get_by_test_id("stJson").count()  # tables, not raw JSON
+    assert "LAWS.md" not in page.content()
+    assert_no_errors(page)
+    shot(page, "wf-dcpt")
+
+
+def test_bundled_fit_predict_optimize(page):
+    """The bundled curves with the default settings (the default fit is the fast MPL fit)."""
+    goto(page, "Fit")
+    page.get_by_role("button", name="Fit", exact=True).click()
+    page.get_by_test_id("stProgress").first.wait_for()
+    wait_for_app(page)
+    page.get_by_text("Fit finished").first.wait_for()
+    assert shown_fit(page, "Fit shown").startswith("#1 ")
+    # held-out runs beyond the fitted horizon (cosine_72000: 3x) are flagged on the plot
+    warn = "\n".join(alerts(page, "Warning"))
+    assert "cosine_72000" in warn and "extrapolation" in warn, warn
+    shot(page, "wf-bundled-fit")
+    goto(page, "Predict & compare")
+    page.get_by_role("button", name="Add to comparison").click()
+    wait_for_app(page)
+    page.get_by_text("Ranking").wait_for()
+    goto(page, "Optimize")
+    page.get_by_role("button", name="Optimize", exact=True).click()
+    wait_for_app(page)
+    page.get_by_text("Optimization finished").first.wait_for()
+    assert_no_errors(page)
+    shot(page, "wf-bundled-optimize")
