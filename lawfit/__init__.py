@@ -38,6 +38,10 @@ __all__ = sorted([*_LAZY_ATTRS, *_LAZY_MODULES, "__version__"])
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_ATTRS:
+        if _LAZY_ATTRS[name] in ("lawfit.fitting", "lawfit.runs"):
+            # lawfit.io registers the readers that let fit(law, "logs/") and RunSet.to_frame()
+            # work (lawfit.runs imports no io: io builds on runs)
+            importlib.import_module("lawfit.io")
         value = getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
         globals()[name] = value
         return value

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Observations", "Run", "RunSet", "as_runset", "select_points", "fitting_points", "FIT_POINTS"]
+__all__ = ["Observations", "Run", "RunSet", "as_runset", "register_log_io", "select_points", "fitting_points", "FIT_POINTS"]
 
 
 class Observations(NamedTuple):
@@ -360,19 +360,32 @@ class RunSet(Sequence[Run]):
 
     def to_frame(self):
         """The canonical long table (pandas); see :mod:`lawfit.io` for the columns."""
-        from lawfit.io._table import runset_to_frame
-
-        return runset_to_frame(self)
+        return _log_io("to_frame", "RunSet.to_frame()")(self)
 
     @classmethod
     def from_frame(cls, frame, **options: Any) -> RunSet:
         """Build a RunSet from a canonical long table (pandas); see :mod:`lawfit.io`."""
-        from lawfit.io._table import frame_to_runset
-
-        return frame_to_runset(frame, **options)
+        return _log_io("from_frame", "RunSet.from_frame()")(frame, **options)
 
 
 _MISSING = object()
+
+# Reading logs and converting tables live in lawfit.io, which builds on this module (never the
+# reverse: runs.py imports no io). lawfit.io registers its functions here when it is imported;
+# ``import lawfit`` then ``lawfit.fit`` / ``lawfit.io`` / ``lawfit.datasets`` all import it.
+_LOG_IO: dict[str, Any] = {}
+
+
+def register_log_io(*, read: Any, to_frame: Any, from_frame: Any) -> None:
+    """Called by :mod:`lawfit.io` on import: the functions that read a path of logs into a
+    RunSet and convert a RunSet to and from the canonical long table."""
+    _LOG_IO.update(read=read, to_frame=to_frame, from_frame=from_frame)
+
+
+def _log_io(name: str, what: str) -> Any:
+    if name not in _LOG_IO:
+        raise ValueError(f"{what} needs lawfit.io (pandas): run `import lawfit.io` first")
+    return _LOG_IO[name]
 
 
 def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
@@ -408,9 +421,7 @@ def as_runset(runs: Any, *, argument: str = "runs") -> RunSet:
                 f"{argument}: no file or folder {str(runs)!r}; pass lawfit Runs, a RunSet or the path "
                 "of logs that lawfit.io.read can import"
             )
-        from lawfit.io import read  # lazy: runs.py must not import lawfit.io at import time
-
-        out = read(runs)
+        out = _log_io("read", f"{argument}={str(runs)!r} (a path of logs)")(runs)
     elif isinstance(runs, (list, tuple)):
         bad = [(i, type(r).__name__) for i, r in enumerate(runs) if not isinstance(r, Run)]
         if bad:

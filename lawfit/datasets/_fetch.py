@@ -15,7 +15,9 @@ an unreachable server raises :class:`DatasetError` saying which file, where from
 
 Example:
     >>> from lawfit.datasets import fetch
-    >>> # fetch("mpl/curves/csv_25/cosine_24000.csv")  # -> Path in the cache, hash checked
+
+    ``fetch("mpl/curves/csv_25/cosine_24000.csv")`` returns the file's path in the cache, its hash
+    checked (not run here: it may download).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ Example:
     >>> from lawfit.datasets import SCHAIPP_FILES, schaipp_runs
     >>> len(SCHAIPP_FILES)
     76
-    >>> # runs = schaipp_runs(SCHAIPP_FILES[:2])   # downloads 2 files on first use
+
+    ``schaipp_runs(SCHAIPP_FILES[:2])`` downloads two files on first use (not run here).
 """
 
 from __future__ import annotations

@@ -22,12 +22,13 @@ from lawfit.fitting._calibration import calibrate, leave_one_run_out_errors
 from lawfit.fitting._cv import CVResult, cross_validate
 from lawfit.fitting._fit import FitError, fit
 from lawfit.fitting._load import load_fit
-from lawfit.fitting._metrics import curve_metrics, evaluate
+from lawfit.fitting._metrics import curve_metrics
 from lawfit.fitting._result import (
     ExtrapolationWarning,
     FitResult,
     StartOutcomes,
     UndefinedPredictionWarning,
+    evaluate,
 )
 from lawfit.fitting._uncertainty import bootstrap
 

@@ -19,8 +19,17 @@ slice over its local devices, and results are gathered by the caller (e.g. with
 happens during the solve.
 
 Example:
-    >>> # results = lawfit.fitting.fit_many(MomentumLaw(lam=0.99), [runs_a, runs_b, runs_c])
-    >>> # [r.params["L0"] for r in results]
+    >>> import numpy as np
+    >>> from lawfit.fitting import fit_many
+    >>> from lawfit.laws import MomentumLaw
+    >>> from lawfit.runs import Run
+    >>> steps = np.arange(10, 400, 10)
+    >>> curves = [Run(f"r{k}", lr=np.full(400, 1e-3),
+    ...               metrics={"loss": (steps, L0 + 2.0 * (steps * 1e-3) ** -0.3)})
+    ...           for k, L0 in enumerate((2.5, 3.0))]
+    >>> results = fit_many(MomentumLaw(lam=0.999), curves, fixed={"C": 0.0})
+    >>> [(r.run_ids, r.n_points) for r in results]  # one FitResult per data set, in order
+    [(('r0',), 39), (('r1',), 39)]
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ import numpy as np
 
 from lawfit._validate import check_bool
 from lawfit._x64 import x64
-from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, is_runs, prepare_inputs, resolve_law
+from lawfit.fitting._fit import FTOL, GTOL, MAX_ITER, finish, resolve_law
+from lawfit.fitting._inputs import is_runs, prepare_inputs
 from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._result import FitResult
 from lawfit.fitting._setup import apply_weights, check_observations, setup_problem

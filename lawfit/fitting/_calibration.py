@@ -33,7 +33,8 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
+
+from lawfit.fitting._bands import widen
 
 __all__ = ["calibrate", "leave_one_run_out_errors", "model_error_scale", "widen"]
 
@@ -47,17 +48,6 @@ def model_error_scale(predicted: Any, observed: Any) -> float:
         raise ValueError("model_error_scale: predicted and observed values must be finite and > 0")
     return float(np.sqrt(np.mean(np.log(p / y) ** 2)))
 
-
-def widen(center: Any, lo: Any, hi: Any, q: tuple[float, float], scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """The band ``(lo, hi)`` around ``center`` widened by a relative model error ``scale`` at the
-    quantiles ``q`` (module docstring)."""
-    c = np.asarray(center, np.float64)
-    z_lo, z_hi = norm.ppf(q[0]), norm.ppf(q[1])
-    m_hi = c * (np.exp(z_hi * scale) - 1.0)
-    m_lo = c * (1.0 - np.exp(z_lo * scale))
-    up = np.maximum(np.asarray(hi, np.float64) - c, 0.0)
-    down = np.maximum(c - np.asarray(lo, np.float64), 0.0)
-    return c - np.sqrt(down**2 + m_lo**2), c + np.sqrt(up**2 + m_hi**2)
 
 
 def calibrate(result: Any, *, errors: Any = None, scale: float | None = None, source: str = "") -> Any:

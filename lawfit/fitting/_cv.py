@@ -225,7 +225,7 @@ def cross_validate(
         A frozen :class:`CVResult`.
     """
     from lawfit.fitting._fit import fit
-    from lawfit.fitting._metrics import evaluate
+    from lawfit.fitting._result import evaluate
     from lawfit.runs import as_runset
 
     check_choice("score", score, SCORES)

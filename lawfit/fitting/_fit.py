@@ -10,7 +10,7 @@ import jax
 import numpy as np
 
 from lawfit._x64 import x64
-from lawfit.fitting._inputs import coerce_runs, prepare_inputs
+from lawfit.fitting._inputs import coerce_runs, is_runs, prepare_inputs
 from lawfit.fitting._layout import fit_plan
 from lawfit.fitting._options import check_fit_options
 from lawfit.fitting._quality import assess
@@ -214,16 +214,6 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
         result = result.replace(fitted_lr=fitted_lr_range([runs] if hasattr(runs, "run_id") else runs))
     return result
 
-
-def is_runs(runs) -> bool:
-    """True for a Run, RunSet, list of runs or a path to logs (points indexed by training step)."""
-    import os
-
-    from lawfit.runs import Run, RunSet
-
-    if isinstance(runs, (Run, RunSet, str, os.PathLike)):
-        return True
-    return isinstance(runs, (list, tuple)) and bool(runs) and all(isinstance(r, Run) for r in runs)
 
 
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,

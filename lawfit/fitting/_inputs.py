@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["coerce_runs", "prepare_inputs"]
+__all__ = ["coerce_runs", "is_runs", "prepare_inputs"]
 
 
 def coerce_runs(runs: Any) -> Any:
@@ -43,3 +43,13 @@ def prepare_inputs(law: Any, runs: Any, *, metric: str, steps: Any, exclude_warm
         if unknown:
             raise ValueError(f"steps: unknown run ids {unknown}; the runs are {list(runs.ids)}")
     return law.prepare(runs, metric=metric, steps=steps, exclude_warmup=exclude_warmup)
+
+def is_runs(runs) -> bool:
+    """True for a Run, RunSet, list of runs or a path to logs (points indexed by training step)."""
+    import os
+
+    from lawfit.runs import Run, RunSet
+
+    if isinstance(runs, (Run, RunSet, str, os.PathLike)):
+        return True
+    return isinstance(runs, (list, tuple)) and bool(runs) and all(isinstance(r, Run) for r in runs)

@@ -108,7 +108,7 @@ class FitPlan:
 
     def inputs(self, law: Any, runs: Any, *, metric: str, exclude_warmup: Any, weights: Any) -> Any:
         """Prepared, weighted inputs of ``runs`` for ``law`` (one of :attr:`layouts`)."""
-        from lawfit.fitting._fit import prepare_inputs
+        from lawfit.fitting._inputs import prepare_inputs
         from lawfit.fitting._setup import apply_weights
 
         inputs = prepare_inputs(law, runs, metric=metric, steps=self.steps, exclude_warmup=exclude_warmup)
@@ -159,7 +159,7 @@ def _bound_program(law: Any):
 def fit_plan(law: Any, runs: Any, *, metric: str, steps: Any, weights: Any = None,
              max_points: int) -> FitPlan:
     """The :class:`FitPlan` of fitting ``law`` to ``runs`` (runs or prepared ``LawInputs``)."""
-    from lawfit.fitting._fit import is_runs
+    from lawfit.fitting._inputs import is_runs
     from lawfit.runs import Run, RunSet
 
     if not is_runs(runs):
@@ -179,7 +179,7 @@ def fit_plan(law: Any, runs: Any, *, metric: str, steps: Any, weights: Any = Non
 def refit_inputs(result: Any, runs: Any) -> tuple[Any, Any]:
     """``(law, inputs)`` to refit ``result`` on ``runs`` (e.g. bootstrap resamples) exactly as it
     was fitted: the recorded fitting layout (``result.layout["law"]``) and point selection."""
-    from lawfit.fitting._fit import is_runs
+    from lawfit.fitting._inputs import is_runs
     from lawfit.laws import from_spec
     from lawfit.runs import Run, RunSet
 

@@ -218,7 +218,15 @@ def load_fit(source: Mapping[str, Any] | str | Path) -> FitResult:
     checked against the schema of the module docstring (a ``ValueError`` names the field).
 
     Example:
-        >>> # res2 = lawfit.load_fit(res.to_dict()); res2.predict(run) == res.predict(run)
+        >>> import lawfit, numpy as np
+        >>> from lawfit.laws import MomentumLaw
+        >>> from lawfit.runs import Run
+        >>> steps = np.arange(10, 400, 10)
+        >>> run = Run("r", lr=np.full(400, 1e-3), metrics={"loss": (steps, 3.0 + 2.0 * (steps * 1e-3) ** -0.3)})
+        >>> res = lawfit.fit(MomentumLaw(lam=0.999), run, fixed={"C": 0.0})
+        >>> again = lawfit.load_fit(res.to_dict())
+        >>> bool(np.array_equal(again.predict(run), res.predict(run)))
+        True
     """
     from lawfit.fitting._objective import LOSSES
     from lawfit.fitting._quality import STATUSES

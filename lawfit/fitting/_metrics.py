@@ -21,11 +21,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-__all__ = ["METRICS", "curve_metrics", "evaluate"]
+__all__ = ["METRICS", "curve_metrics"]
 
 METRICS = ("r2", "mae", "rmse", "prede", "worste", "mse", "huber")
 
@@ -55,44 +53,3 @@ def curve_metrics(y: np.ndarray, yhat: np.ndarray, delta: float = 1e-3) -> dict[
         "mse": float(np.mean(err**2)),
         "huber": float(np.sum(hub)),
     }
-
-
-def evaluate(result: Any, runs: Any, *, metric: str | None = None) -> dict[str, Any]:
-    """Per-run and mean metrics of a fit on ``runs`` (LAWS.md section 10).
-
-    Points are those ``law.prepare`` selects with the fit's ``metric`` and ``exclude_warmup``
-    (points with zero weight are skipped). Returns ``{"runs": [{"run_id", "n", "r2", "mae",
-    "rmse", "prede", "worste", "mse", "huber"}, ...], "mean": {...}}``; the mean is unweighted
-    over runs.
-
-    Example:
-        >>> # lawfit.evaluate(result, mpl_runs("400M").select(MPL_TEST))["mean"]["r2"]
-    """
-    from lawfit.fitting._result import FitResult
-    from lawfit.laws._base import LawInputs
-
-    if not isinstance(result, FitResult):
-        raise ValueError(f"result must be a lawfit FitResult (from lawfit.fit), got {type(result).__name__}")
-    law = result.law
-    if isinstance(runs, LawInputs):
-        inputs = runs
-    else:
-        inputs = law.prepare(
-            runs, metric=metric or result.metric, exclude_warmup=result.exclude_warmup
-        )
-    pred = np.asarray(result.predict_inputs(inputs))
-    y = np.asarray(inputs.y)
-    w = np.asarray(inputs.weight)
-    ri = np.asarray(inputs.run_index)
-    per_run = []
-    for i, rid in enumerate(inputs.run_ids):
-        sel = (ri == i) & (w > 0) & np.isfinite(y)
-        if not sel.any():
-            continue
-        m = curve_metrics(y[sel], pred[sel], delta=result.delta)
-        per_run.append({"run_id": rid, **m})
-    if not per_run:
-        raise ValueError("evaluate: no observed points to evaluate in the given runs")
-    mean = {k: float(np.mean([r[k] for r in per_run])) for k in METRICS}
-    mean["n_runs"] = len(per_run)
-    return {"runs": per_run, "mean": mean}

@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from lawfit._x64 import x64
+from lawfit.fitting._metrics import METRICS, curve_metrics
 
-__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT", "UndefinedPredictionWarning"]
+__all__ = ["ExtrapolationWarning", "FitResult", "StartOutcomes", "FORMAT", "UndefinedPredictionWarning",
+           "evaluate"]
 
 FORMAT = "lawfit.FitResult/1"  # the artifact version written by to_dict (lawfit.fitting._load reads it)
 
@@ -341,7 +343,7 @@ class FitResult:
             q = tuple(float(v) for v in band)
             if len(q) != 2 or not 0 <= q[0] < q[1] <= 1:
                 raise ValueError(f"band must be (lower_q, upper_q) with 0 <= lower < upper <= 1, got {band!r}")
-        from lawfit.fitting._calibration import widen
+        from lawfit.fitting._bands import widen
         from lawfit.fitting._predict import predict_draws
 
         center = self.predict_inputs(inputs)
@@ -356,8 +358,6 @@ class FitResult:
 
     def evaluate(self, runs: Any, **kwargs: Any) -> dict[str, Any]:
         """Metrics on ``runs`` (see :func:`lawfit.evaluate`)."""
-        from lawfit.fitting._metrics import evaluate
-
         return evaluate(self, runs, **kwargs)
 
     # -- text ----------------------------------------------------------------------------------
@@ -523,3 +523,50 @@ def _layout_lines(layout: Mapping[str, Any] | None) -> list[str]:
         if len(layout.get("tried", ())) > 1:
             out.append(f"    layout refinements = {len(layout['tried']) - 1} (warm restarts on finer layouts)")
     return out
+
+
+def evaluate(result: Any, runs: Any, *, metric: str | None = None) -> dict[str, Any]:
+    """Per-run and mean metrics of a fit on ``runs`` (LAWS.md section 10).
+
+    Points are those ``law.prepare`` selects with the fit's ``metric`` and ``exclude_warmup``
+    (points with zero weight are skipped). Returns ``{"runs": [{"run_id", "n", "r2", "mae",
+    "rmse", "prede", "worste", "mse", "huber"}, ...], "mean": {...}}``; the mean is unweighted
+    over runs.
+
+    Example:
+        >>> import lawfit
+        >>> from lawfit.laws import MomentumLaw
+        >>> from lawfit.runs import Run
+        >>> lr = [1e-3] * 400
+        >>> run = Run("r", lr=lr, metrics={"loss": (range(10, 400, 10), [3.0 + 2.0 * (s * 1e-3) ** -0.3 for s in range(10, 400, 10)])})
+        >>> res = lawfit.fit(MomentumLaw(lam=0.999), run, fixed={"C": 0.0})
+        >>> round(lawfit.evaluate(res, run)["mean"]["r2"], 3)
+        1.0
+    """
+    from lawfit.laws._base import LawInputs
+
+    if not isinstance(result, FitResult):
+        raise ValueError(f"result must be a lawfit FitResult (from lawfit.fit), got {type(result).__name__}")
+    law = result.law
+    if isinstance(runs, LawInputs):
+        inputs = runs
+    else:
+        inputs = law.prepare(
+            runs, metric=metric or result.metric, exclude_warmup=result.exclude_warmup
+        )
+    pred = np.asarray(result.predict_inputs(inputs))
+    y = np.asarray(inputs.y)
+    w = np.asarray(inputs.weight)
+    ri = np.asarray(inputs.run_index)
+    per_run = []
+    for i, rid in enumerate(inputs.run_ids):
+        sel = (ri == i) & (w > 0) & np.isfinite(y)
+        if not sel.any():
+            continue
+        m = curve_metrics(y[sel], pred[sel], delta=result.delta)
+        per_run.append({"run_id": rid, **m})
+    if not per_run:
+        raise ValueError("evaluate: no observed points to evaluate in the given runs")
+    mean = {k: float(np.mean([r[k] for r in per_run])) for k in METRICS}
+    mean["n_runs"] = len(per_run)
+    return {"runs": per_run, "mean": mean}

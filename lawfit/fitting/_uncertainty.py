@@ -208,8 +208,16 @@ def bootstrap(result: Any, runs: Any, *, n: int = 200, kind: str = "runs", key: 
     accelerators) or run one after another by ``lax.map`` (default on CPU).
 
     Example:
-        >>> # res_b = lawfit.bootstrap(res, runs, n=200, kind="points", key=0)
-        >>> # res_b.draws["alpha"].std()
+        >>> import lawfit, numpy as np
+        >>> from lawfit.laws import MomentumLaw
+        >>> from lawfit.runs import Run
+        >>> steps = np.arange(10, 400, 10)
+        >>> loss = 3.0 + 2.0 * (steps * 1e-3) ** -0.3 + 0.01 * np.sin(steps)
+        >>> run = Run("r", lr=np.full(400, 1e-3), metrics={"loss": (steps, loss)})
+        >>> res = lawfit.fit(MomentumLaw(lam=0.999), run, fixed={"C": 0.0})
+        >>> boot = lawfit.bootstrap(res, run, n=20, kind="points", key=0)
+        >>> boot.draws["alpha"].shape
+        (20,)
     """
     import jax
 

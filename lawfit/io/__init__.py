@@ -213,3 +213,7 @@ __all__ = [
     "runset_to_frame",
     "write",
 ]
+
+from lawfit.runs import register_log_io  # noqa: E402  (runs.py reads paths through lawfit.io)
+
+register_log_io(read=read, to_frame=runset_to_frame, from_frame=frame_to_runset)

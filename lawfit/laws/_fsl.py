@@ -42,7 +42,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from lawfit.laws._base import Law, LawInputs, ParamSpec
-from lawfit.laws._momentum import _select
 
 __all__ = ["FunctionalScalingLaw"]
 
@@ -85,10 +84,9 @@ class FunctionalScalingLaw(Law):
         time, the blocks (mean LR, intrinsic time at start and end), which whole blocks precede
         each point (``[P, blocks]``) and the point's partial block (mean LR, start time).
         ``exclude_warmup`` (default True) drops fitted points inside the warmup."""
-        from lawfit.runs import Run, RunSet
+        from lawfit.runs import as_runset, select_points
 
-        if isinstance(runs, Run):
-            runs = RunSet([runs])
+        runs = as_runset(runs)
         exclude = True if exclude_warmup is None else bool(exclude_warmup)
         B = self.block_size
         T_, Y, RI, ST, blocks, owners, pts = [], [], [], [], [], [], []
@@ -97,7 +95,7 @@ class FunctionalScalingLaw(Law):
             if run.lr is None:
                 raise ValueError(f"run {run.run_id!r}: no per-step LR array; the FSL law needs it "
                                  "(Run.from_schedule(...) or Run.from_logged_lr(...))")
-            s, y = _select(run, metric, steps, predict)
+            s, y = select_points(run, metric, steps, predict=predict)
             if exclude and not predict:
                 keep = s >= (run.warmup_steps or 0)
                 s, y = s[keep], y[keep]

@@ -22,8 +22,10 @@ Example:
     >>> from lawfit.optimize import validate_schedules
     >>> base = proxy.RunConfig("v", steps=1, schedule=None, batch_size=8, eval_every=60,
     ...     model=proxy.ModelConfig(width=32, depth=1, heads=2, context=32))
-    >>> # res = validate_schedules(120, peak_lr=1e-2, warmup_steps=12, seeds=(0, 1, 2),
-    >>> #                          base=base, out_dir="validate"); print(res)
+
+    ``validate_schedules(120, peak_lr=1e-2, warmup_steps=12, seeds=(0, 1, 2), base=base,
+    out_dir="validate")`` trains every schedule with three seeds and returns the comparison (not run
+    here: it trains; ``notebooks/06_validate_schedules.py`` runs it).
 """
 
 from __future__ import annotations

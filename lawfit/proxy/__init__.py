@@ -13,7 +13,9 @@ Example:
     >>> from lawfit import proxy
     >>> cfg = proxy.RunConfig("const", steps=200, schedule=optax.constant_schedule(3e-3),
     ...     model=proxy.ModelConfig(width=32, depth=2, heads=2, context=32), batch_size=8)
-    >>> # proxy.train(cfg, "runs"); run = proxy.read_run_dir("runs/const")
+
+    ``proxy.train(cfg, "runs")`` trains it into ``runs/const`` and ``proxy.read_run_dir("runs/const")``
+    reads it back as a Run (not run here: it trains).
 """
 
 from lawfit.proxy._config import OPTIMIZERS, ModelConfig, OptimizerConfig, RunConfig

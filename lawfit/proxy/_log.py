@@ -24,7 +24,9 @@ global L2 norm of the minibatch gradient of update t, before clipping (the input
 
 Example:
     >>> from lawfit.proxy import read_run_dir
-    >>> # run = read_run_dir("runs/const")   # -> lawfit.runs.Run with lr and metrics
+
+    ``read_run_dir("runs/const")`` returns a :class:`lawfit.runs.Run` with its LR and metrics
+    (a folder written by :func:`lawfit.proxy.train`).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ arrays), every task writes the canonical run directories under ``out_dir`` (a pa
 can reach) and returns the run summaries.
 
 Example:
-    >>> # results = sweep([cfg_a, cfg_b, cfg_c], "runs")                  # local, vmapped
-    >>> # results = sweep(configs, "/shared/runs", backend="ray", num_gpus=0.25)
+    ``sweep([cfg_a, cfg_b, cfg_c], "runs")`` trains locally, vmapped;
+    ``sweep(configs, "/shared/runs", backend="ray", num_gpus=0.25)`` on a Ray cluster (not run here).
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ Example:
     >>> from lawfit.proxy import RunConfig, ModelConfig, train
     >>> cfg = RunConfig("demo", steps=20, schedule=optax.constant_schedule(1e-3),
     ...                 model=ModelConfig(width=32, depth=1, heads=2, context=16), batch_size=4)
-    >>> # result = train(cfg, "runs")   # -> {"run_id": "demo", "status": "completed", ...}
+
+    ``train(cfg, "runs")`` returns ``{"run_id": "demo", "status": "completed", ...}`` (not run here:
+    it trains).
 """
 
 from __future__ import annotations
