@@ -15,16 +15,6 @@ from lawfit.cli._common import clean, emit, fail, progress, warnings_to_stderr
 from lawfit.cli._data import load_fit as _load
 from lawfit.cli._data import read_data
 
-LAW_OPTIONS = {
-    "mpl": ("convention", "variant", "mode"),
-    "momentum": ("lam", "warmup"),
-    "chinchilla": (),
-    "cpt": (),
-    "dcpt": ("target",),
-    "cmr": ("kind",),
-    "fsl": ("block_size",),
-}
-
 
 def _law(name: str, options: list[str]):
     from lawfit import laws
@@ -41,7 +31,7 @@ def _law(name: str, options: list[str]):
     try:
         return laws.get(name, **kwargs)
     except (TypeError, ValueError) as e:
-        fail(f"cannot build law {name!r} with {kwargs}: {e}", f"laws: {list(LAW_OPTIONS)}")
+        fail(f"cannot build law {name!r} with {kwargs}: {e}", f"laws: {list(laws.names())}")
 
 
 def register(app: typer.Typer) -> None:

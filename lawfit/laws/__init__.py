@@ -33,18 +33,45 @@ _REGISTRY: dict[str, tuple[str, str]] = {
 }
 _CLASSES = {cls: (mod, cls) for mod, cls in _REGISTRY.values()}
 
-__all__ = ["Law", "LawInputs", "ParamSpec", "from_spec", "get", "names", *sorted(_CLASSES)]
+__all__ = ["Law", "LawInputs", "ParamSpec", "from_spec", "get", "names", "register",
+           *sorted(_CLASSES)]
+
+DATA_KINDS = ("curves", "cpt_curves", "mixture_table", "scaling_points")
 
 
-def names() -> tuple[str, ...]:
-    """Registry names of the laws that are available in this installation."""
+def register(name: str, module: str, cls: str) -> None:
+    """Add a law to the registry: ``name`` -> class ``cls`` of ``module`` (imported on first use).
+
+    The CLI (``lawfit fit --law NAME``), the explorer and :func:`from_spec` find registered laws
+    here; adding a law is its module plus one entry (a line in ``_REGISTRY`` above, or this call).
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register: name must be an identifier such as 'mylaw', got {name!r}")
+    if name in _REGISTRY and _REGISTRY[name] != (module, cls):
+        raise ValueError(f"register: law {name!r} is already registered as {_REGISTRY[name]}")
+    _REGISTRY[name] = (module, cls)
+    _CLASSES[cls] = (module, cls)
+
+
+def names(data: str | None = None) -> tuple[str, ...]:
+    """Registry names of the laws available in this installation; with ``data``, only the laws
+    fitted to that kind of data (``Law.data``: one of :data:`DATA_KINDS`).
+
+    Example:
+        >>> from lawfit import laws
+        >>> laws.names(data="mixture_table")
+        ('dcpt', 'cmr')
+    """
+    if data is not None and data not in DATA_KINDS:
+        raise ValueError(f"data must be one of {DATA_KINDS}, got {data!r}")
     out = []
-    for name, (mod, _) in _REGISTRY.items():
+    for name, (mod, cls) in _REGISTRY.items():
         try:
-            importlib.import_module(mod)
+            law_cls = getattr(importlib.import_module(mod), cls)
         except ModuleNotFoundError:
             continue
-        out.append(name)
+        if data is None or law_cls.data == data:
+            out.append(name)
     return tuple(out)
 
 

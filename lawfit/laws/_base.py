@@ -79,6 +79,11 @@ class Law(abc.ABC):
     """Base class of all laws (abstract; concrete laws are final)."""
 
     name: ClassVar[str]
+    #: What the law is fitted to, so the CLI and the explorer offer it for the right data:
+    #: ``"curves"`` (per-step loss curves of runs with their LR), ``"cpt_curves"`` (continual
+    #: pre-training runs), ``"mixture_table"`` (D-CPT / CMR tables), ``"scaling_points"``
+    #: (final losses by model size and tokens).
+    data: ClassVar[str] = "curves"
 
     @abc.abstractmethod
     def param_specs(self) -> tuple[ParamSpec, ...]:

@@ -67,6 +67,7 @@ class Chinchilla(Law):
     """``L = E + A N^-alpha + B D^-beta`` (see the module docstring)."""
 
     name: ClassVar[str] = "chinchilla"
+    data: ClassVar[str] = "scaling_points"
 
     def param_specs(self) -> tuple[ParamSpec, ...]:
         return (

@@ -55,6 +55,7 @@ class CMR(Law):
     """The CMR law's fitted forms (see the module docstring)."""
 
     name = "cmr"
+    data = "mixture_table"
 
     def __init__(self, *, kind: str = "ratio", target: str = "domain", token_unit: float = 2e8) -> None:
         check_choice("kind", kind, _KINDS)

@@ -89,6 +89,7 @@ class CPTLaw(Law):
     """Wang et al.'s CPT law (Eq. 4) with its size, replay and released-model variants."""
 
     name = "cpt"
+    data = "cpt_curves"
 
     def __init__(
         self,

@@ -56,6 +56,7 @@ class DCPTLaw(Law):
     """Que et al.'s D-CPT law (form L3) with the optional cross-domain term."""
 
     name = "dcpt"
+    data = "mixture_table"
 
     def __init__(
         self,
