@@ -173,7 +173,9 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
     plan = fit_plan(law, runs, metric=metric, steps=steps, weights=weights, max_points=max_points)
     prob = cfg = z = f = None
     tried = []
-    for level, layout_law in enumerate(plan.layouts):
+    level, first = 0, True
+    while True:
+        layout_law = plan.layouts[level]
         inputs = plan.inputs(layout_law, runs, metric=metric, exclude_warmup=exclude_warmup, weights=weights)
         if prob is None:
             n_points = check_observations(inputs, metric, loss)
@@ -193,8 +195,9 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
             program(layout_law, cfg)(z0, prob.fixed_vals, prob.lo, prob.hi, inputs.x, y,
                                      np.asarray(inputs.weight, np.float64), delta, gtol, ftol)
         )
-        if level == 0:
+        if first:
             z, f, gmax, iters, status = (np.array(a) for a in out)
+            first = False
         else:  # the refined start replaces the best one; the other starts keep their outcome
             for arr, new in zip((z, f, gmax, iters, status), out, strict=True):
                 arr[best] = new[0] if arr is not iters else arr[best] + new[0]
@@ -202,8 +205,10 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
             break
         bound = plan.relative_bound(layout_law, prob, z, f, inputs)
         tried.append({"law": layout_law.options(), "error_bound": bound})
-        if bound <= plan.tolerance:
+        if bound <= plan.tolerance or level == len(plan.layouts) - 1:
             break
+        level = _next_layout(plan, level, prob, z, f, tried, runs, metric=metric,
+                             exclude_warmup=exclude_warmup, weights=weights)
     result = finish(layout_law, inputs, prob, cfg, z, f, gmax, iters, status, metric=metric,
                     loss=loss, delta=delta, exclude_warmup=exclude_warmup, stderr=stderr,
                     from_runs=is_runs(runs), n_effective=plan.effective_points(inputs))
@@ -214,6 +219,22 @@ def _fit_one(law, runs, *, metric, init, bounds, fixed, loss, delta, num_starts,
         result = result.replace(fitted_lr=fitted_lr_range([runs] if hasattr(runs, "run_id") else runs))
     return result
 
+
+
+def _next_layout(plan, level, prob, z, f, tried, runs, **prepare) -> int:
+    """The next layout to fit after ``level`` failed its bound: the first finer one whose bound
+    already holds at the current best parameters (each skipped one is recorded in ``tried`` with
+    its bound and ``"skipped": True``), else the last (the exact law). Evaluating a bound costs
+    far less than a fit, so a data set that needs a fine layout is fitted twice, not once per
+    rung."""
+    last = len(plan.layouts) - 1
+    for j in range(level + 1, last):
+        candidate = plan.layouts[j]
+        bound = plan.relative_bound(candidate, prob, z, f, plan.inputs(candidate, runs, **prepare))
+        if bound <= plan.tolerance:
+            return j
+        tried.append({"law": candidate.options(), "error_bound": bound, "skipped": True})
+    return last
 
 
 def finish(law, inputs, prob, cfg, z, f, gmax, iters, status, *, metric, loss, delta,

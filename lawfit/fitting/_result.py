@@ -520,8 +520,11 @@ def _layout_lines(layout: Mapping[str, Any] | None) -> list[str]:
                    f"{layout['noise']:.2g}, log units)" if layout["error_bound"] <= layout["tolerance"]
                    else f"    fitting layout     = {desc}; error bound {layout['error_bound']:.2g} "
                    f"ABOVE tolerance {layout['tolerance']:.2g}")
-        if len(layout.get("tried", ())) > 1:
-            out.append(f"    layout refinements = {len(layout['tried']) - 1} (warm restarts on finer layouts)")
+        fitted = [t for t in layout.get("tried", ()) if not t.get("skipped")]
+        if len(fitted) > 1:
+            skipped = len(layout["tried"]) - len(fitted)
+            out.append(f"    layout refinements = {len(fitted) - 1} (warm restarts on finer layouts"
+                       + (f"; {skipped} skipped: bound already too large)" if skipped else ")"))
     return out
 
 
