@@ -86,6 +86,9 @@ def test_two_fits_late_lr_upload_then_optimize(page, tiny_dir, tmp_path):
     train = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_text("Train runs"))
     train.get_by_label("Remove tiny_decay").click()  # drop tiny_decay from train
     wait_for_app(page)
+    # ... it is held out by default (the rest of its upload), never both train and held out
+    held = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_text("Held-out runs"))
+    assert "tiny_decay" in held.inner_text() and "tiny_decay" not in train.inner_text()
     fit(page)
     assert shown_fit(page, "Fit shown").startswith("#2 "), shown_fit(page, "Fit shown")
     assert "on tiny_const" in shown_fit(page, "Fit shown")
