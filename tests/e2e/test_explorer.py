@@ -138,7 +138,7 @@ def test_folder_upload_and_runs_download(page, tiny_dir, tmp_path):
     import lawfit.io
 
     runs = lawfit.io.read(path)
-    assert len(runs) == 9  # the runs shown (the first 9 of the session)
+    assert len(runs) == 11  # the runs shown: the 9 bundled ones and the 2 just imported
     assert_no_errors(page)
 
 
