@@ -187,7 +187,10 @@ table = pd.DataFrame(
         for r in runs
     ]
 )
-st.dataframe(table, hide_index=True, key="runs_table")
+big = [c for c in table.columns
+       if table[c].dtype.kind in "if" and table[c].abs().max() >= 1e6]  # N, tokens: 340M, 1.2B
+st.dataframe(table, hide_index=True, key="runs_table",
+             column_config={c: st.column_config.NumberColumn(c, format="compact") for c in big})
 
 with st.expander("Join a cooldown branch to its base run"):
     st.caption("A cooldown started from a checkpoint of a base run at a global step becomes one "
