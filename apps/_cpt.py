@@ -129,32 +129,12 @@ def dcpt_curve(result: Any, N: float, D: float, n: int = 201) -> dict[str, np.nd
 # -- CMR ------------------------------------------------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
 def _fit_cmr(table: dict[str, Any], token_unit: float, starts: int) -> dict[str, Any]:
-    import lawfit
-    from lawfit.laws import CMR
+    from lawfit.optimize import fit_cmr_table
 
-    t = table_from(table)
-    out: dict[str, Any] = {"ratios": [], "domain": [], "general": [], "ratio_fits": {},
-                           "token_unit": token_unit}
-    for R in np.unique(t.r):
-        if not 0 < R < 1:
-            continue
-        sub = t.select(t.r == R)
-        out["ratios"].append(float(R))
-        for target, kind in (("domain", "domain_increment"), ("general", "general_increment")):
-            law = CMR(kind=kind, token_unit=token_unit)
-            try:
-                out[target].append(lawfit.fit(law, sub, num_starts=starts).to_dict())
-            except ValueError as exc:
-                raise ValueError(f"share r={R:g}: {exc}") from None
-    if len(out["ratios"]) < 2:
-        raise ValueError(f"the CMR needs at least 2 domain shares strictly inside (0, 1); the "
-                         f"table has {np.unique(t.r).tolist()}")
-    last = t.select(t.D == t.D.max())
-    for target in ("general", "domain"):
-        if getattr(t, target) is not None:
-            law = CMR(kind="ratio", target=target, token_unit=token_unit)
-            out["ratio_fits"][target] = lawfit.fit(law, last, num_starts=starts).to_dict()
-    return out
+    fits = fit_cmr_table(table_from(table), token_unit=token_unit, num_starts=starts)
+    return {**fits, "domain": [f.to_dict() for f in fits["domain"]],
+            "general": [f.to_dict() for f in fits["general"]],
+            "ratio_fits": {k: f.to_dict() for k, f in fits["ratio_fits"].items()}}
 
 
 def fit_cmr(table: Any, token_unit: float, starts: int = 16) -> dict[str, Any]:

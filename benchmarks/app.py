@@ -92,8 +92,12 @@ def main() -> None:
                 wait_for_app(page)
             page.get_by_test_id("stSidebarNav").get_by_role("link", name="Fit").click()
             wait_for_app(page)
+            page.get_by_test_id("stExpander").filter(has_text="More fit settings").locator(
+                "summary").click()  # the number of starts is under "More fit settings"
             box = page.get_by_label("Starts", exact=True)
-            box.fill(str(args.starts))  # no Enter: inside the form, Enter would submit (= fit)
+            box.fill(str(args.starts))
+            box.press("Tab")
+            wait_for_app(page)
 
             def fit_to_plot() -> float:
                 t = time.perf_counter()

@@ -129,16 +129,25 @@ with right:
     if st.button("Import uploads", key="import_upload",
                  disabled=not (files or folder) or options is None):
         groups = [[f] for f in files or []] + ([list(folder)] if folder else [])
-        done, failed = [], []
+        done, failed, imported = [], [], []
         for group in groups:
             label = group[0].name if len(group) == 1 else f"folder ({len(group)} files)"
             try:
                 runs = _state.parse_upload([(f.name, f.getvalue()) for f in group], options)
-                _state.add_dataset(f"upload: {label}", runs)
-                show_new_runs([r.run_id for r in _state.all_runs()][-len(runs):])
+                imported.append((label, runs))
                 done.append(f"{label} ({len(runs)} run{'s' * (len(runs) != 1)})")
             except Exception as exc:  # noqa: BLE001 - every failure is listed, none blocks
                 failed.append(f"**{label}**: {hint(_state.describe(exc))}")
+        # the files of one import form one dataset (held-out runs default to their dataset);
+        # files whose run ids clash keep a dataset each
+        ids = [i for _, runs in imported for i in runs.ids]
+        together = len(ids) == len(set(ids)) and len(imported) > 1
+        batches = ([(", ".join(lab for lab, _ in imported),
+                     type(imported[0][1])([r for _, rs in imported for r in rs]))]
+                   if together else imported)
+        for label, runs in batches:
+            _state.add_dataset(f"upload: {label}", runs)
+            show_new_runs([r.run_id for r in _state.all_runs()][-len(runs):])
         ss["import_report"] = {"done": done, "failed": failed}
         ss["upload_gen"] = gen + 1
         st.rerun()
@@ -178,7 +187,10 @@ table = pd.DataFrame(
         for r in runs
     ]
 )
-st.dataframe(table, hide_index=True, key="runs_table")
+big = [c for c in table.columns
+       if table[c].dtype.kind in "if" and table[c].abs().max() >= 1e6]  # N, tokens: 340M, 1.2B
+st.dataframe(table, hide_index=True, key="runs_table",
+             column_config={c: st.column_config.NumberColumn(c, format="compact") for c in big})
 
 with st.expander("Join a cooldown branch to its base run"):
     st.caption("A cooldown started from a checkpoint of a base run at a global step becomes one "

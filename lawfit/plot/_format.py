@@ -16,11 +16,12 @@ import math
 
 __all__ = ["count", "number", "LR_AXIS", "SMALL_AXIS"]
 
-#: Plotly axis settings for learning rates: ``3e-4`` instead of ``300µ`` or ``0.0003``, and the
-#: axis starts at zero (an LR is never negative; no ``-4.9µ`` tick below the schedule).
-LR_AXIS = {"tickformat": ".2~e", "rangemode": "tozero"}
-#: Plotly axis settings for small differences (residuals): ``2.5e-3`` instead of ``0.002555``.
-SMALL_AXIS = {"tickformat": ".2~e"}
+#: Plotly axis settings for learning rates: two significant digits (``0.0003``, ``0.00025``, ``0``;
+#: never SI prefixes such as ``300µ``), and the axis starts at zero (an LR is never negative, so
+#: no ``-4.9µ`` tick below the schedule).
+LR_AXIS = {"tickformat": ".2~g", "rangemode": "tozero"}
+#: Plotly axis settings for small differences (residuals): ``0.0026`` instead of ``0.002555``.
+SMALL_AXIS = {"tickformat": ".2~g"}
 
 
 def _sci(x: float, digits: int) -> str:

@@ -70,7 +70,17 @@ def shot(page, name: str) -> Path:
     """A full-page screenshot ``SHOTS/<name>.png`` (look at it: is the page readable?)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    # Streamlit scrolls inside its main block, so a full-page shot is one screen: grow the
+    # viewport to the page's height for the shot
+    size = page.viewport_size
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll("
+                           "'[data-testid=stMain], [data-testid=stAppViewContainer]')]"
+                           ".map(e => e.scrollHeight), 0)")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]),
+                                                                   6000)})
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path
 
 

@@ -56,9 +56,15 @@ def set_number(page, label: str, value) -> None:
 
 
 def test_fit_plot_download_and_reupload(page, tiny_dir, tmp_path):
+    page.set_default_timeout(240_000)
     upload_tiny_only(page, tiny_dir)
     goto(page, "Fit")
-    page.get_by_label("Starts", exact=True).fill("2")  # no Enter: that would submit the form
+    page.get_by_test_id("stExpander").filter(has_text="More fit settings").locator(
+        "summary").click()
+    box = page.get_by_label("Starts", exact=True)
+    box.fill("2")
+    box.press("Tab")
+    wait_for_app(page)
     page.get_by_role("button", name="Fit", exact=True).click()
     wait_for_app(page)
     page.get_by_text("Fit finished").wait_for()
@@ -83,6 +89,8 @@ def test_fit_plot_download_and_reupload(page, tiny_dir, tmp_path):
     wait_for_app(page)
     page.get_by_text("loaded fit.json").wait_for()
     assert_no_errors(page)
+    # the loaded fit is the newest, so it is the one shown
+    assert page.get_by_text("current fit: #2 · loaded from fit.json").is_visible()
     # predict page and optimize page work on it
     goto(page, "Predict & compare")
     page.get_by_role("button", name="Add to comparison").click()
@@ -130,7 +138,7 @@ def test_folder_upload_and_runs_download(page, tiny_dir, tmp_path):
     import lawfit.io
 
     runs = lawfit.io.read(path)
-    assert len(runs) == 9  # the runs shown (the first 9 of the session)
+    assert len(runs) == 11  # the runs shown: the 9 bundled ones and the 2 just imported
     assert_no_errors(page)
 
 
