@@ -21,10 +21,11 @@ import _state
 import numpy as np
 import streamlit as st
 
+import lawfit.laws
 from lawfit.runs import Run, RunSet
 
 #: Laws that fit per-step loss curves (the Fit page); the others need tables (CPT page).
-CURVE_LAWS = ("mpl", "momentum")
+CURVE_LAWS = lawfit.laws.names(data="curves")
 
 
 @st.cache_resource(show_spinner=False)
@@ -267,46 +268,19 @@ def display_steps(total: int, n: int = 240) -> np.ndarray:
 
 
 def _reporter(progress: Any) -> Any:
-    """A progress callback for lawfit's optimizers, tolerant of its form: a fraction, a
-    ``(done, total)`` pair, a phase string, or a mapping with ``phase`` / ``fraction`` /
-    ``done`` + ``total``; everything goes to ``progress`` (an ``_progress.Progress``)."""
+    """The ``progress(fraction, phase)`` callback of lawfit's optimizers
+    (:data:`lawfit.optimize.ProgressFn`), forwarded to the page's progress box."""
 
-    def report(*args: Any, **kw: Any) -> None:
-        info = dict(kw)
-        for a in args:
-            if isinstance(a, dict):
-                info.update(a)
-            elif isinstance(a, str):
-                info["phase"] = a
-            elif isinstance(a, int | float) and "fraction" not in info and "done" not in info:
-                info["fraction" if isinstance(a, float) and a <= 1 else "done"] = a
-            elif isinstance(a, int | float):
-                info["total"] = a
-        phase = getattr(args[0], "phase", None) if args else None
-        info.setdefault("phase", phase)
-        frac = info.get("fraction")
-        if frac is None and info.get("done") is not None and info.get("total"):
-            frac = float(info["done"]) / float(info["total"])
-        if info.get("phase"):
-            progress.phase(str(info["phase"]), frac)
-        elif frac is not None:
-            progress.fraction(frac)
+    def report(fraction: float, phase: str) -> None:
+        progress.phase(str(phase), float(fraction))
 
     return report
 
 
 def _progress_kwargs(func: Any, progress: Any) -> dict[str, Any]:
-    """``{name: callback}`` when ``func`` takes a progress callback (``progress`` or
-    ``callback``), else nothing: the page then shows the phase names and the clock only."""
-    import inspect
-
-    if progress is None:
-        return {}
-    params = inspect.signature(func).parameters
-    for name in ("progress", "callback", "on_progress"):
-        if name in params:
-            return {name: _reporter(progress)}
-    return {}
+    """``{"progress": callback}`` for ``optimize_schedule`` / ``search_family`` (nothing when the
+    page has no progress box)."""
+    return {} if progress is None else {"progress": _reporter(progress)}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -319,7 +293,7 @@ def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str,
     result = lawfit.load_fit(fit_dict)
     notes: list[str] = []
     if _progress is not None:
-        _progress.phase("compiling the schedule optimizer with JAX, then optimizing")
+        _progress.phase("optimizing the schedule")
     with _collect(notes, "free-form schedule"):
         opt = optimize_schedule(result, s["total_steps"], warmup_steps=s["warmup_steps"],
                                 peak_lr=s["peak_lr"], warmup=s["warmup"],

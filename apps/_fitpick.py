@@ -18,30 +18,27 @@ CURRENT = "fit_result"  # session key: the name of the current fit
 
 
 def fit_badge(fit: Any) -> tuple[str, str]:
-    """``(level, text)`` of a fit's quality: level ``"ok"``, ``"doubtful"`` or ``"bad"``.
-
-    Decided from ``fit.success``, ``fit.warnings`` (the law's own checks), parameters at their
-    bounds and non-identified parameters. The one place the explorer judges a fit: switch it to
-    ``fit.status`` ("ok", "doubtful", "unusable", "not_converged") once the engine reports it.
+    """``(level, text)`` of a fit's quality: level ``"ok"``, ``"doubtful"`` or ``"bad"``, from the
+    engine's own verdict ``fit.status`` and its coded ``fit.warnings`` (docs/fitting.md, "Fit
+    quality"). The one place the explorer judges a fit.
 
     >>> from types import SimpleNamespace as NS
-    >>> fit_badge(NS(success=True, warnings=(), at_bounds=(), nonidentifiable=()))[0]
-    'ok'
-    >>> fit_badge(NS(success=True, warnings=(), at_bounds=("C",), nonidentifiable=()))
-    ('doubtful', 'Doubtful fit: parameter C at its bound')
+    >>> fit_badge(NS(status="ok", warnings=()))
+    ('ok', 'Converged')
+    >>> fit_badge(NS(status="doubtful", warnings=("[at_bound] C at its upper bound",)))
+    ('doubtful', 'Doubtful fit: [at_bound] C at its upper bound')
+    >>> fit_badge(NS(status="unusable", warnings=("[not_identified] C = 94 +/- inf",)))[0]
+    'bad'
     """
-    if not fit.success:
-        return "bad", "Not converged: do not trust these parameters or predictions"
-    reasons = list(getattr(fit, "warnings", ()) or ())
-    at_bounds = tuple(getattr(fit, "at_bounds", ()) or ())
-    if at_bounds:
-        reasons.append(f"parameter {', '.join(at_bounds)} at its bound")
-    nonid = tuple(getattr(fit, "nonidentifiable", ()) or ())
-    if nonid:
-        reasons.append(f"the data do not identify {', '.join(nonid)} (standard error infinite)")
-    if reasons:
-        return "doubtful", "Doubtful fit: " + "; ".join(reasons)
-    return "ok", "Converged"
+    reasons = "; ".join(str(w) for w in fit.warnings)
+    if fit.status == "ok":
+        return "ok", "Converged"
+    if fit.status == "doubtful":
+        return "doubtful", "Doubtful fit: " + reasons
+    if fit.status == "unusable":
+        return "bad", "Unusable fit: do not trust its predictions: " + reasons
+    return "bad", "Not converged: do not trust these parameters or predictions" + (
+        f" ({reasons})" if reasons else "")
 
 
 def show_badge(fit: Any, detail: str = "") -> None:

@@ -308,7 +308,7 @@ class FitResult:
         For apps that show the warning next to a prediction."""
         from lawfit.fitting._predict import prepare_target
 
-        inputs, _ = prepare_target(self, target, steps)
+        inputs = prepare_target(self, target, steps)[0]
         return self._extrapolation(target, inputs)
 
     def _extrapolation(self, target: Any, inputs: Any) -> list[str]:

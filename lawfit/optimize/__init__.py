@@ -5,6 +5,7 @@ Every public name is re-exported here explicitly from the private module that de
 """
 
 from lawfit.optimize._closed_form import ClosedForm, fit_closed_form
+from lawfit.optimize._cmr_fit import fit_cmr_table
 from lawfit.optimize._compare import Comparison, compare, schedule_array
 from lawfit.optimize._cpt_plan import CPTChoice, CPTPlan, OODMix, cpt_lr, fit_ood_mix, plan_cpt
 from lawfit.optimize._family import FAMILY_SHAPES, FamilyResult, family_lr, search_family
@@ -70,6 +71,7 @@ __all__ = [
     "default_fit_schedules",
     "family_lr",
     "fit_closed_form",
+    "fit_cmr_table",
     "fit_ood_mix",
     "fixed_schedules",
     "law_schedules",

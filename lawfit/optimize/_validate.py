@@ -68,7 +68,8 @@ def fixed_schedules(total_steps: int, peak_lr: float, warmup_steps: int,
 def law_schedules(fit: Any, total_steps: int, peak_lr: float, warmup_steps: int) -> dict[str, np.ndarray]:
     """Per-step LR of the law's free-form optimum (the default of :func:`optimize_schedule`), its
     smooth optimum and the best WSD of :func:`search_family`."""
-    from lawfit.optimize import optimize_schedule, search_family
+    from lawfit.optimize._family import search_family
+    from lawfit.optimize._schedule_opt import optimize_schedule
 
     kw = {"warmup_steps": warmup_steps, "peak_lr": peak_lr}
     n = total_steps - warmup_steps
@@ -146,7 +147,7 @@ def validate_schedules(
     from lawfit import schedules as sch
     from lawfit.fitting import fit as fit_law
     from lawfit.laws import MultiPowerLaw
-    from lawfit.optimize import compare
+    from lawfit.optimize._compare import compare
     from lawfit.runs import RunSet
 
     T, W, peak = int(total_steps), int(warmup_steps), float(peak_lr)
