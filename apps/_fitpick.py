@@ -28,6 +28,8 @@ def fit_badge(fit: Any) -> tuple[str, str]:
     >>> fit_badge(NS(status="doubtful", warnings=("[at_bound] C at its upper bound",)))
     ('doubtful', 'Doubtful fit: [at_bound] C at its upper bound')
     >>> fit_badge(NS(status="unusable", warnings=("[not_identified] C = 94 +/- inf",)))[0]
+    'doubtful'
+    >>> fit_badge(NS(status="not_converged", warnings=()))[0]
     'bad'
     """
     reasons = "; ".join(str(w) for w in fit.warnings)
@@ -35,8 +37,8 @@ def fit_badge(fit: Any) -> tuple[str, str]:
         return "ok", "Converged"
     if fit.status == "doubtful":
         return "doubtful", "Doubtful fit: " + reasons
-    if fit.status == "unusable":
-        return "bad", "Unusable fit: do not trust its predictions: " + reasons
+    if fit.status == "unusable":  # a warning about the fit, not a failure of the page
+        return "doubtful", "Unusable fit: do not trust its predictions: " + reasons
     return "bad", "Not converged: do not trust these parameters or predictions" + (
         f" ({reasons})" if reasons else "")
 

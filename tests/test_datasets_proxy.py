@@ -89,8 +89,12 @@ def test_cli_reads_the_bundled_curves(tmp_path):
     runner = CliRunner()
     out = tmp_path / "fit.json"
     r = runner.invoke(app, ["fit", "proxy:w32", "--law", "momentum", "--option", "lam=0.99",
-                            "--train", "constant_4000", "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    assert lawfit.load_fit(str(out)).run_ids == ("constant_4000",)
+                            "--train", "constant_4000", "--train", "cosine_2000", "--out", str(out)])
+    # read and fitted; on these short curves L0 may not be identified, and the CLI says so
+    # with exit code 1 (the fit is still written)
+    assert r.exit_code in (0, 1) and "Traceback" not in r.output, r.output
+    fit = lawfit.load_fit(str(out))
+    assert fit.run_ids == ("constant_4000", "cosine_2000")
+    assert (r.exit_code == 1) == (fit.status in ("unusable", "not_converged")), (r.exit_code, fit.status)
     r = runner.invoke(app, ["fit", "proxy:w7"])
     assert r.exit_code != 0 and "proxy:w7" in r.output and "proxy:w64" in r.output

@@ -78,15 +78,15 @@ def test_train_and_heldout_are_disjoint_and_extrapolation_is_flagged(two_fits):
 
 
 def test_fit_badge():
+    """The badge is the engine's verdict (FitResult.status) with its coded warnings."""
     import _fitpick
 
-    ok = NS(success=True, warnings=(), at_bounds=(), nonidentifiable=())
-    assert _fitpick.fit_badge(ok) == ("ok", "Converged")
-    level, text = _fitpick.fit_badge(NS(success=True, warnings=("trend violated",),
-                                        at_bounds=(), nonidentifiable=("C",)))
-    assert level == "doubtful" and "trend violated" in text and "identify C" in text
-    assert _fitpick.fit_badge(NS(success=False, warnings=(), at_bounds=(),
-                                 nonidentifiable=()))[0] == "bad"
+    assert _fitpick.fit_badge(NS(status="ok", warnings=())) == ("ok", "Converged")
+    level, text = _fitpick.fit_badge(NS(status="doubtful", warnings=("[law_diagnostics] trend violated",)))
+    assert level == "doubtful" and "trend violated" in text
+    level, text = _fitpick.fit_badge(NS(status="unusable", warnings=("[not_identified] C = 1 +/- inf",)))
+    assert level == "doubtful" and text.startswith("Unusable fit") and "not_identified" in text
+    assert _fitpick.fit_badge(NS(status="not_converged", warnings=()))[0] == "bad"
 
 
 UPLOAD = """
@@ -115,10 +115,14 @@ def run_upload(files, options):
 LATE = b"step,lr,loss\n100,0.001,3.0\n200,0.001,2.9\n300,0.0005,2.8\n"
 
 
-def test_late_logged_lr_needs_the_hold_option():
+def test_late_logged_lr_imports_by_default_and_hold_is_an_option():
+    """lawfit.io infers the LR before its first logged value (recorded in the run's meta, as a
+    warning, never silently); "hold" holds the first logged value instead."""
     at = run_upload([("late.csv", LATE)], {})
-    (msg,) = [e.value for e in at.error]
-    assert "late.csv" in msg and "lr_extrapolate='hold'" in msg
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error]
+    inferred = at.session_state["meta"]["inferred"]
+    assert inferred and all({"what", "from"} <= set(item) for item in inferred), inferred
     at = run_upload([("late.csv", LATE)], {"lr_extrapolate": "hold"})
     assert_clean(at)
     lr = at.session_state["lr"]

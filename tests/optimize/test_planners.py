@@ -111,7 +111,7 @@ def test_usage3_closed_form_matches_numeric(dcpt_fits):
 
 
 def test_planner_bad_input():
-    with pytest.raises(ValueError, match="threshold must be >= 0"):
+    with pytest.raises(ValueError, match="threshold must be a finite number > 0"):
         dcpt_max_domain_ratio(truth("general"), N=1e9, D=1e10, threshold=-0.1)
     with pytest.raises(ValueError, match=r"expected a DCPTLaw\(target='general'\) fit"):
         dcpt_max_domain_ratio(truth("domain"), N=1e9, D=1e10)
