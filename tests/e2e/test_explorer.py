@@ -138,7 +138,9 @@ def test_folder_upload_and_runs_download(page, tiny_dir, tmp_path):
     import lawfit.io
 
     runs = lawfit.io.read(path)
-    assert len(runs) == 11  # the runs shown: the 9 bundled ones and the 2 just imported
+    from lawfit.datasets import PROXY_RUNS
+
+    assert len(runs) == len(PROXY_RUNS) + 2  # the runs shown: the bundled ones and the 2 imported
     assert_no_errors(page)
 
 
