@@ -32,6 +32,7 @@ UPLOAD_TYPES = [
 ]  # fmt: skip
 UPLOAD_TYPES_ALL = None  # folders (TensorBoard, MLflow) need every file name; see upload_types()
 BUNDLED_SIZES = ("25M", "100M", "400M")
+PROXY_SIZES = ("w32", "w48", "w64")
 
 
 # -- library pieces that may not be installed yet ---------------------------------------------
@@ -147,15 +148,21 @@ def init_session() -> None:
 
 # -- datasets of this session ---------------------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
-def _bundled(size: str) -> list[dict[str, Any]]:
+def _bundled(size: str, _progress: Any = None) -> list[dict[str, Any]]:
     from lawfit.datasets import mpl_runs
 
-    return pack(mpl_runs(size))
+    return pack(mpl_runs(size, progress=_progress if _progress is not None else False))
 
 
-def load_bundled(size: str) -> RunSet:
-    """The MPL curves of one size (cached; lawfit.datasets fetches them on first use)."""
-    return unpack(_bundled(size))
+def load_bundled(size: str, progress: Any = None) -> RunSet:
+    """The MPL curves of one size (cached; lawfit.datasets downloads them on first use, calling
+    ``progress(done, total)`` per file while it does)."""
+    return unpack(_bundled(size, progress))
+
+
+def load_proxy(size: str) -> RunSet:
+    """lawfit's own bundled proxy curves of one model width (``lawfit.datasets.proxy_runs``)."""
+    return unpack(_proxy(size))
 
 
 @st.cache_data(max_entries=3, show_spinner=False)

@@ -37,15 +37,33 @@ def show_new_runs(ids) -> None:
 # -- sources -------------------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
-    st.subheader("Bundled curves")
-    st.caption("Official Multi-Power-Law curves (MIT): 9 schedules per model size.")
+    st.subheader("Bundled proxy curves")
+    st.caption("lawfit's own small proxy runs (offline, see data/README.md): constant, cosine, "
+               "WSD, 8-1-1 and two-stage schedules at three model widths.")
+    psize = st.selectbox("Proxy model", _state.PROXY_SIZES, index=2, key="proxy_size")
+    if st.button("Load bundled proxy curves", key="load_proxy"):
+        with _state.guard("could not load the bundled proxy curves"):
+            proxy = _state.load_proxy(psize)
+            _state.add_dataset(f"bundled proxy {psize}", proxy)
+            show_new_runs(_state.all_runs().ids[-len(proxy):])
+            st.toast(f"loaded bundled proxy {psize}")
+    st.subheader("Public datasets")
+    st.caption("Official Multi-Power-Law curves (MIT, Luo et al.): 9 schedules per model size, "
+               "downloaded on first use by lawfit.datasets and cached.")
     size = st.selectbox("Model size", _state.BUNDLED_SIZES, index=2, key="bundled_size")
-    if st.button("Load bundled curves", key="load_bundled"):
-        with _state.guard("could not load the bundled curves"):
-            bundled = _state.load_bundled(size)
+    if st.button("Download MPL curves", key="load_bundled"):
+        with _state.guard("could not load the MPL curves"):
+            bar = st.progress(0.0, text=f"MPL {size}: fetching")
+
+            def downloaded(done: int, total: int) -> None:
+                bar.progress(min(done / total, 1.0) if total else 0.0,
+                             text=f"MPL {size}: downloading ({done:,} of {total:,} bytes)")
+
+            bundled = _state.load_bundled(size, progress=downloaded)
+            bar.progress(1.0, text=f"MPL {size}: ready")
             _state.add_dataset(f"bundled MPL {size}", bundled)
             show_new_runs(_state.all_runs().ids[-len(bundled):])
-            st.toast(f"loaded bundled MPL {size}")
+            st.toast(f"loaded MPL {size}")
 
 #: lawfit.io.read option names -> where they are in this page's "Import options".
 OPTION_LABELS = {

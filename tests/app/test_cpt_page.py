@@ -4,7 +4,6 @@
 import itertools
 
 import numpy as np
-import pytest
 from app_helpers import assert_clean, errors, new_app, packed, page, tiny_app
 
 import lawfit

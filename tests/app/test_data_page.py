@@ -50,6 +50,17 @@ def test_second_bundled_set_gets_prefixed_ids(app):
     assert list(app.session_state["datasets"]) == names[1:]
 
 
+def test_other_bundled_proxy_widths_load_offline(app):
+    from lawfit.datasets import PROXY_RUNS
+
+    app.selectbox(key="proxy_size").select("w32").run()
+    app.button(key="load_proxy").click().run()
+    assert_clean(app)
+    assert list(app.session_state["datasets"]) == ["bundled proxy w64", "bundled proxy w32"]
+    ids = list(app.dataframe[0].value["run"])
+    assert len(ids) == 2 * len(PROXY_RUNS) and "bundled proxy w32/constant_4000" in ids
+
+
 def test_sessions_are_isolated():
     a, b = new_app(), new_app()
     a.run()
