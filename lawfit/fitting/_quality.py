@@ -12,6 +12,7 @@ code                   severity     rule
 ``nonfinite_predict``  unusable     the fitted law predicts NaN/inf at a fitted point
 ``poor_fit``           unusable     R² on the fitted points < ``R2_UNUSABLE`` (0.5)
 ``not_identified``     unusable     a free parameter's stderr is infinite/NaN or >= ``|value|``
+                                    (one pinned at a bound with a finite stderr: ``at_bound``)
 ``no_dof``             unusable     as many free parameters as fitted points (nothing left over)
 ``weak_fit``           doubtful     R² on the fitted points < ``R2_DOUBTFUL`` (0.9)
 ``at_bound``           doubtful     a free parameter sits at a finite bound
@@ -141,6 +142,8 @@ def assess(
         weak = []
         for k in free:
             se, v = stderr.get(k, math.nan), params[k]
+            if k in at_bounds and math.isfinite(se) and k not in nonidentifiable:
+                continue  # pinned at a bound (e.g. L0 = 0): |value| means nothing; at_bound says it
             if k in nonidentifiable or not math.isfinite(se) or se >= abs(v):
                 weak.append(f"{k} = {_fmt(v)} +/- {_fmt(se)}")
         if weak:
