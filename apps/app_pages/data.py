@@ -34,6 +34,13 @@ def show_new_runs(ids) -> None:
     ss["data_runs"] = picked + [i for i in ids if i not in picked]
 
 
+def add_and_show(name: str, runs) -> None:
+    """Add ``runs`` to the session as dataset ``name`` and draw them below (their ids as the
+    session prefixes them)."""
+    _state.add_dataset(name, runs)
+    show_new_runs(_state.all_runs().ids[-len(runs):])
+
+
 # -- sources -------------------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
@@ -44,8 +51,7 @@ with left:
     if st.button("Load bundled proxy curves", key="load_proxy"):
         with _state.guard("could not load the bundled proxy curves"):
             proxy = _state.load_proxy(psize)
-            _state.add_dataset(f"bundled proxy {psize}", proxy)
-            show_new_runs(_state.all_runs().ids[-len(proxy):])
+            add_and_show(f"bundled proxy {psize}", proxy)
             st.toast(f"loaded bundled proxy {psize}")
     st.subheader("Public datasets")
     st.caption("Official Multi-Power-Law curves (MIT, Luo et al.): 9 schedules per model size, "
@@ -61,8 +67,7 @@ with left:
 
             bundled = _state.load_bundled(size, progress=downloaded)
             bar.progress(1.0, text=f"MPL {size}: ready")
-            _state.add_dataset(f"bundled MPL {size}", bundled)
-            show_new_runs(_state.all_runs().ids[-len(bundled):])
+            add_and_show(f"bundled MPL {size}", bundled)
             st.toast(f"loaded MPL {size}")
 
 #: lawfit.io.read option names -> where they are in this page's "Import options".
@@ -164,8 +169,7 @@ with right:
                      type(imported[0][1])([r for _, rs in imported for r in rs]))]
                    if together else imported)
         for label, runs in batches:
-            _state.add_dataset(f"upload: {label}", runs)
-            show_new_runs([r.run_id for r in _state.all_runs()][-len(runs):])
+            add_and_show(f"upload: {label}", runs)
         ss["import_report"] = {"done": done, "failed": failed}
         ss["upload_gen"] = gen + 1
         st.rerun()
