@@ -277,9 +277,9 @@ def _reporter(progress: Any) -> Any:
     return report
 
 
-def _progress_kwargs(func: Any, progress: Any) -> dict[str, Any]:
-    """``{"progress": callback}`` for ``optimize_schedule`` / ``search_family`` (nothing when the
-    page has no progress box)."""
+def _progress_kwargs(progress: Any) -> dict[str, Any]:
+    """``{"progress": callback}`` for ``optimize_schedule`` (nothing when the page has no
+    progress box)."""
     return {} if progress is None else {"progress": _reporter(progress)}
 
 
@@ -298,7 +298,7 @@ def _optimize(fit_dict: dict[str, Any], settings_json: str, families: tuple[str,
         opt = optimize_schedule(result, s["total_steps"], warmup_steps=s["warmup_steps"],
                                 peak_lr=s["peak_lr"], warmup=s["warmup"],
                                 budgets=s["budgets"] or None, max_area=s["max_area"],
-                                **_progress_kwargs(optimize_schedule, _progress))
+                                **_progress_kwargs(_progress))
     out = {
         "lr": np.asarray(opt.lr),
         "summary": opt.summary(),
