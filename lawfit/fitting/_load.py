@@ -183,29 +183,31 @@ def _starts(v: Any, names: tuple[str, ...]) -> StartOutcomes:
                          iters.astype(np.int64), _array("starts.grad_max", d["grad_max"], (k,)))
 
 
+def _pair(field: str, v: Any, convert: Any, shape: str) -> tuple[Any, Any]:
+    """A two-element list, each converted by ``convert`` (``shape`` names it in the error)."""
+    x = _list(field, v)
+    if len(x) != 2:
+        raise _bad(field, f"must be {shape}, got {x!r}")
+    return convert(f"{field}[0]", x[0]), convert(f"{field}[1]", x[1])
+
+
 def _horizon(v: Any) -> dict[str, Any] | None:
     if not v:
         return None
     d = _dict("fitted_horizon", v)
 
-    def pair(field, x):
-        x = _list(field, x)
-        if len(x) != 2:
-            raise _bad(field, f"must be a [first, last] step pair, got {x!r}")
-        return _int(f"{field}[0]", x[0]), _int(f"{field}[1]", x[1])
+    def steps(field, x):
+        return _pair(field, x, _int, "a [first, last] step pair")
 
     return {
-        "steps": pair("fitted_horizon.steps", d.get("steps")),
-        "runs": {str(k): pair(f"fitted_horizon.runs.{k}", x)
+        "steps": steps("fitted_horizon.steps", d.get("steps")),
+        "runs": {str(k): steps(f"fitted_horizon.runs.{k}", x)
                  for k, x in _dict("fitted_horizon.runs", d.get("runs") or {}).items()},
     }
 
 
 def _lr_range(field: str, v: Any) -> tuple[float, float]:
-    pair = _list(field, v)
-    if len(pair) != 2:
-        raise _bad(field, f"must be [min, max], got {v!r}")
-    return _num(f"{field}[0]", pair[0]), _num(f"{field}[1]", pair[1])
+    return _pair(field, v, _num, "[min, max]")
 
 
 def _optional(d: dict, key: str, check: Any, default: Any) -> Any:
